@@ -1,0 +1,120 @@
+package io.kvbm4j.api;
+
+/**
+ * A KV-cache block manager: finds cached prefixes, hands out block slots, indexes filled blocks by id,
+ * counts references and evicts inactive blocks when space is needed.
+ *
+ * <h2>Threading contract</h2>
+ * A manager is owned by one thread, the <em>serving thread</em>, which is the single writer of all block
+ * metadata. Every method below except {@link #counters()} and {@link #close()} must be called from that
+ * thread (checked by an {@code assert}). Calls return synchronously and see their own effects: a
+ * {@code match} right after a {@code register} from the same thread finds the block. Each call also
+ * publishes its events on the manager's ring, where handlers on their own threads (metrics, metadata
+ * store, and later journal and transfers) see them in ring order.
+ *
+ * <h2>Never waits</h2>
+ * No method blocks, allocates or throws on its normal paths. When the ring has no room for the call's
+ * events the call changes nothing and returns {@link Status#BACK_PRESSURED}; a tier with no free or
+ * evictable block gives {@link Status#NO_SPACE}. Each refusal is counted in {@link #counters()}.
+ *
+ * <h2>Cost</h2>
+ * Each method is O(blocks it touches): one hash-index probe per looked-up id, O(1) per slot state change,
+ * and one ring event per block touched.
+ *
+ * <h2>Slots</h2>
+ * Slots are G1 slot numbers {@code 0 .. capacity-1}; the memory behind them belongs to the inference
+ * runtime. A slot handed out by {@link #allocate} is owned by the caller until it is registered or
+ * released; a registered slot is shared and stays valid while the caller holds a reference.
+ */
+public interface KvBlockManager extends AutoCloseable
+{
+    /** Tokens per block. */
+    int blockTokens();
+
+    /** Number of G1 block slots. */
+    int capacity();
+
+    /**
+     * Looks up the leading blocks of a sequence and pins (acquires) the cached run.
+     *
+     * @param ids       the sequence's block ids, position 0 first.
+     * @param count     how many of {@code ids} to look up, {@code 0 .. ids.size()}.
+     * @param requestId the caller's request id, recorded in events.
+     * @param slotsOut  receives the slots of the matched blocks; length at least {@code count}.
+     * @return k, the number of leading blocks cached (each now holds one more reference and must be
+     * released), or a negative {@link Status}.
+     */
+    int match(BlockIds ids, int count, long requestId, int[] slotsOut);
+
+    /**
+     * Hands out {@code n} free slots in state {@link BlockState#PARTIAL}, evicting inactive leaf blocks
+     * (least recently used first) when the free list is short. All or nothing.
+     *
+     * @return n, with the slots in {@code slotsOut[0..n)}, or a negative {@link Status}
+     * ({@link Status#NO_SPACE} when fewer than n blocks are free or evictable).
+     */
+    int allocate(int n, long requestId, int[] slotsOut);
+
+    /**
+     * Records that {@code tokens} more tokens were written into a PARTIAL block.
+     *
+     * @return the block's token count after the fill, or a negative {@link Status}
+     * ({@link Status#INVALID_ARGUMENT} when it would exceed {@link #blockTokens()}).
+     */
+    int fill(int slot, int tokens);
+
+    /**
+     * Declares a full PARTIAL block COMPLETE with its id, computed by {@code BlockHasher} or elsewhere.
+     *
+     * @param position the block's index in its sequence (0 for a block whose parent is the root).
+     * @return 0, or a negative {@link Status} ({@link Status#INVALID_STATE} unless the block is PARTIAL
+     * and holds exactly {@link #blockTokens()} tokens).
+     */
+    int complete(int slot, long idHi, long idLo, long parentHi, long parentLo, int position);
+
+    /** {@link #complete(int, long, long, long, long, int)} with the id at {@code index} of {@code ids}. */
+    default int complete(final int slot, final BlockIds ids, final int index)
+    {
+        if (index < 0 || index >= ids.size())
+        {
+            return Status.INVALID_ARGUMENT;
+        }
+        final long parentHi = index == 0 ? 0 : ids.hi(index - 1);
+        final long parentLo = index == 0 ? 0 : ids.lo(index - 1);
+        return complete(slot, ids.hi(index), ids.lo(index), parentHi, parentLo, index);
+    }
+
+    /**
+     * Indexes a COMPLETE block by its id, making it matchable; the caller holds one reference.
+     * If the id is already registered the call deduplicates: the caller gets the existing block (with one
+     * more reference) and {@code slot} goes back to the free pool.
+     *
+     * @return the slot that now holds the id for the caller (equal to {@code slot} unless deduplicated),
+     * or a negative {@link Status}.
+     */
+    int register(int slot);
+
+    /** Adds a reference to a registered block. @return the new reference count, or a negative {@link Status}. */
+    int acquire(int slot);
+
+    /**
+     * Drops the caller's reference. A registered block at zero references becomes INACTIVE (cached,
+     * evictable); a PARTIAL or COMPLETE block goes straight back to the free pool.
+     *
+     * @return the remaining reference count (0 for an unregistered block), or a negative {@link Status}.
+     */
+    int release(int slot);
+
+    /** State of a slot, for diagnostics and tests. */
+    BlockState state(int slot);
+
+    /** Counters; callable from any thread. */
+    EngineCounters counters();
+
+    /**
+     * Stops the ring after its handlers drain what was published (bounded by the configured shutdown
+     * deadline) and frees off-heap memory. Call from the serving thread once it has stopped calling in.
+     */
+    @Override
+    void close();
+}

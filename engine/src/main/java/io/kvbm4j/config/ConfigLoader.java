@@ -1,0 +1,315 @@
+package io.kvbm4j.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.kvbm4j.identity.HashAlgorithm;
+import io.kvbm4j.identity.SaltRecord;
+import io.kvbm4j.pipeline.WaitStrategyKind;
+import io.kvbm4j.tiers.layout.Dtype;
+import io.kvbm4j.tiers.layout.KvLayout;
+
+/**
+ * Reads YAML into a validated {@link EngineConfig}.
+ *
+ * <p>The embedded default ({@code config/kvbm4j.yaml}) is the schema: a user file is laid over it, and
+ * every key the user file sets must exist in the default (except new model presets under
+ * {@code models:}). Values are checked for type and range; the first problem stops loading with
+ * {@code SOURCE: KEY: what is wrong}. No system property or environment variable changes what a file
+ * says.
+ */
+public final class ConfigLoader
+{
+    /** Classpath location of the embedded default. */
+    public static final String DEFAULT_RESOURCE = "/io/kvbm4j/config/kvbm4j.yaml";
+    private static final int MAX_BLOCKS = 1 << 24;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ConfigLoader()
+    {
+    }
+
+    /** The embedded default configuration. */
+    public static EngineConfig defaults()
+    {
+        return validate(defaultTree(), "embedded default");
+    }
+
+    /** The embedded default with the user file at {@code path} laid over it. */
+    public static EngineConfig load(final Path path)
+    {
+        final String source = path.toString();
+        final String text;
+        try
+        {
+            text = Files.readString(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(source + ": cannot read: " + ex.getMessage(), ex);
+        }
+        return parse(text, source);
+    }
+
+    /** The embedded default with YAML {@code text} laid over it; {@code source} names it in messages. */
+    public static EngineConfig parse(final String text, final String source)
+    {
+        final JsonNode user;
+        try
+        {
+            user = YAML.readTree(text);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            final var loc = ex.getLocation();
+            throw new ConfigException(source + (loc != null ? ":" + loc.getLineNr() : "") + ": not valid YAML: " +
+                ex.getOriginalMessage(), ex);
+        }
+        final ObjectNode tree = defaultTree();
+        if (user != null && !user.isMissingNode() && !user.isNull())
+        {
+            if (!user.isObject())
+            {
+                throw new ConfigException(source + ": the top level must be a mapping of keys");
+            }
+            merge(tree, (ObjectNode)user, "", source);
+        }
+        return validate(tree, source);
+    }
+
+    /**
+     * Applies {@code key.path=value} overrides (as from a command line {@code --set}) to the embedded
+     * default or, when {@code file} is not null, to that file.
+     */
+    public static EngineConfig withOverrides(final Path file, final Map<String, String> overrides)
+    {
+        final String baseSource = file == null ? "embedded default" : file.toString();
+        final ObjectNode tree = defaultTree();
+        if (file != null)
+        {
+            try
+            {
+                final JsonNode user = YAML.readTree(Files.readString(file));
+                if (user != null && user.isObject())
+                {
+                    merge(tree, (ObjectNode)user, "", baseSource);
+                }
+                else if (user != null && !user.isNull() && !user.isMissingNode())
+                {
+                    throw new ConfigException(baseSource + ": the top level must be a mapping of keys");
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new ConfigException(baseSource + ": cannot read: " + ex.getMessage(), ex);
+            }
+        }
+        for (final Map.Entry<String, String> e : overrides.entrySet())
+        {
+            final String[] parts = e.getKey().split("\\.");
+            ObjectNode node = tree;
+            for (int i = 0; i < parts.length - 1; i++)
+            {
+                final JsonNode child = node.get(parts[i]);
+                if (!(child instanceof ObjectNode))
+                {
+                    throw new ConfigException("--set " + e.getKey() + ": unknown key " + parts[i]);
+                }
+                node = (ObjectNode)child;
+            }
+            final String leaf = parts[parts.length - 1];
+            final JsonNode old = node.get(leaf);
+            if (old == null || old.isObject())
+            {
+                throw new ConfigException("--set " + e.getKey() + ": unknown key");
+            }
+            try
+            {
+                node.set(leaf, YAML.readTree(e.getValue().isEmpty() ? "\"\"" : e.getValue()));
+            }
+            catch (final JsonProcessingException ex)
+            {
+                throw new ConfigException("--set " + e.getKey() + ": cannot parse value '" + e.getValue() + "'", ex);
+            }
+        }
+        return validate(tree, baseSource + (overrides.isEmpty() ? "" : " with --set " + overrides.keySet()));
+    }
+
+    private static ObjectNode defaultTree()
+    {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new ConfigException("embedded default configuration " + DEFAULT_RESOURCE + " is missing");
+            }
+            return (ObjectNode)YAML.readTree(in);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException("embedded default configuration is unreadable: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void merge(final ObjectNode base, final ObjectNode user, final String prefix, final String source)
+    {
+        for (final Map.Entry<String, JsonNode> f : user.properties())
+        {
+            final String key = prefix + f.getKey();
+            final JsonNode existing = base.get(f.getKey());
+            final boolean newPreset = prefix.equals("models.");
+            if (existing == null && !newPreset)
+            {
+                throw new ConfigException(source + ": " + key + ": unknown key");
+            }
+            if (existing != null && existing.isObject() && !newPreset)
+            {
+                if (!f.getValue().isObject())
+                {
+                    throw new ConfigException(source + ": " + key + ": must be a mapping of keys");
+                }
+                merge((ObjectNode)existing, (ObjectNode)f.getValue(), key + ".", source);
+            }
+            else
+            {
+                base.set(f.getKey(), f.getValue());
+            }
+        }
+    }
+
+    private static EngineConfig validate(final ObjectNode tree, final String source)
+    {
+        final Reader r = new Reader(tree, source);
+        final String model = r.text("model", false);
+        final int blockTokens = r.integer("block-tokens", 1, 4096);
+        final JsonNode presets = tree.get("models");
+        final JsonNode preset = presets == null ? null : presets.get(model);
+        if (preset == null || !preset.isObject())
+        {
+            throw new ConfigException(source + ": model: no preset named '" + model + "' under models: (have " +
+                (presets == null ? "none" : fieldNames(presets)) + ")");
+        }
+        final String p = "models." + model + ".";
+        final int layers = r.integer(p + "layers", 1, 1024);
+        final int kvHeads = r.integer(p + "kv-heads", 1, 1024);
+        final int headDim = r.integer(p + "head-dim", 1, 65536);
+        final String dtypeName = r.text(p + "dtype", false);
+        final Dtype dtype = Dtype.parse(dtypeName);
+        if (dtype == null)
+        {
+            throw new ConfigException(source + ": " + p + "dtype: must be one of " + Dtype.names() + ", got '" +
+                dtypeName + "'");
+        }
+        final KvLayout layout;
+        try
+        {
+            layout = new KvLayout(model, layers, kvHeads, headDim, dtype, blockTokens);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(source + ": models." + model + " with block-tokens " + blockTokens + ": " +
+                ex.getMessage());
+        }
+
+        final String hashName = r.text("identity.hash", false);
+        final HashAlgorithm hash = HashAlgorithm.parse(hashName);
+        if (hash == null)
+        {
+            throw new ConfigException(source + ": identity.hash: must be xxh3-128 or sha-256, got '" + hashName + "'");
+        }
+        final SaltRecord salt = new SaltRecord(model, r.text("identity.model-revision", false), dtype.configName(),
+            blockTokens, r.integer("identity.kv-layout-version", 0, Integer.MAX_VALUE),
+            r.text("identity.tenant", true), r.text("identity.lora-adapter", true),
+            r.integer("identity.lora-version", 0, Integer.MAX_VALUE));
+
+        final int g1 = r.integer("tiers.g1-blocks", 1, MAX_BLOCKS);
+        final int g2 = r.integer("tiers.g2-blocks", 0, MAX_BLOCKS);
+        final int ringSize = r.integer("ring.size", 64, 1 << 24);
+        if (Integer.bitCount(ringSize) != 1)
+        {
+            throw new ConfigException(source + ": ring.size: must be a power of two, got " + ringSize);
+        }
+        final String waitName = r.text("ring.wait-strategy", false);
+        final WaitStrategyKind wait = WaitStrategyKind.parse(waitName);
+        if (wait == null)
+        {
+            throw new ConfigException(source + ": ring.wait-strategy: must be sleeping, yielding, blocking or " +
+                "busy-spin, got '" + waitName + "'");
+        }
+        final int shutdownMs = r.integer("ring.shutdown-timeout-ms", 1, 600_000);
+        final int maxEntries = r.integer("metadata.max-entries", 0, 1 << 28);
+        final String persist = r.text("metadata.persist-to", true);
+        return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
+            maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist));
+    }
+
+    private static String fieldNames(final JsonNode node)
+    {
+        final StringBuilder sb = new StringBuilder();
+        node.fieldNames().forEachRemaining(n -> sb.append(sb.length() == 0 ? "" : ", ").append(n));
+        return sb.toString();
+    }
+
+    /** Typed access to dotted keys with messages naming the key. */
+    private static final class Reader
+    {
+        private final JsonNode tree;
+        private final String source;
+
+        Reader(final JsonNode tree, final String source)
+        {
+            this.tree = tree;
+            this.source = source;
+        }
+
+        private JsonNode node(final String key)
+        {
+            JsonNode n = tree;
+            for (final String part : key.split("\\."))
+            {
+                n = n == null ? null : n.get(part);
+            }
+            if (n == null || n.isNull() || n.isMissingNode())
+            {
+                throw new ConfigException(source + ": " + key + ": missing");
+            }
+            return n;
+        }
+
+        int integer(final String key, final int min, final int max)
+        {
+            final JsonNode n = node(key);
+            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < min || n.intValue() > max)
+            {
+                throw new ConfigException(source + ": " + key + ": must be an integer in " + min + ".." + max +
+                    ", got " + describe(n));
+            }
+            return n.intValue();
+        }
+
+        String text(final String key, final boolean emptyAllowed)
+        {
+            final JsonNode n = node(key);
+            if (!n.isTextual() || (!emptyAllowed && n.textValue().isEmpty()))
+            {
+                throw new ConfigException(source + ": " + key + ": must be " +
+                    (emptyAllowed ? "a string" : "a non-empty string") + ", got " + describe(n));
+            }
+            return n.textValue();
+        }
+
+        private static String describe(final JsonNode n)
+        {
+            return n.isTextual() ? "'" + n.textValue() + "'" : n.toString();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.kvbm4j.config;
+
+import java.nio.file.Path;
+
+import io.kvbm4j.identity.HashAlgorithm;
+import io.kvbm4j.identity.SaltRecord;
+import io.kvbm4j.pipeline.WaitStrategyKind;
+import io.kvbm4j.tiers.layout.KvLayout;
+
+/**
+ * The validated configuration of one manager. Immutable; built by {@link ConfigLoader}, which checks every
+ * key and range, so everything here is consistent. Use {@link ConfigLoader#defaults()} and
+ * {@link ConfigLoader#withOverrides} to derive variants.
+ */
+public final class EngineConfig
+{
+    private final String source;
+    private final KvLayout layout;
+    private final HashAlgorithm hash;
+    private final SaltRecord saltRecord;
+    private final int g1Blocks;
+    private final int g2Blocks;
+    private final int ringSize;
+    private final WaitStrategyKind waitStrategy;
+    private final long shutdownTimeoutMs;
+    private final long metadataMaxEntries;
+    private final Path metadataPersistTo;
+
+    EngineConfig(
+        final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
+        final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
+        final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo)
+    {
+        this.source = source;
+        this.layout = layout;
+        this.hash = hash;
+        this.saltRecord = saltRecord;
+        this.g1Blocks = g1Blocks;
+        this.g2Blocks = g2Blocks;
+        this.ringSize = ringSize;
+        this.waitStrategy = waitStrategy;
+        this.shutdownTimeoutMs = shutdownTimeoutMs;
+        this.metadataMaxEntries = metadataMaxEntries;
+        this.metadataPersistTo = metadataPersistTo;
+    }
+
+    /** Where this configuration came from (file name or "embedded default"), for messages. */
+    public String source()
+    {
+        return source;
+    }
+
+    /** The model's KV layout, block tokens included. */
+    public KvLayout layout()
+    {
+        return layout;
+    }
+
+    public int blockTokens()
+    {
+        return layout.blockTokens();
+    }
+
+    public HashAlgorithm hash()
+    {
+        return hash;
+    }
+
+    /** The default tenant's salt record (model, revision, dtype, block size, layout, tenant, LoRA). */
+    public SaltRecord saltRecord()
+    {
+        return saltRecord;
+    }
+
+    public int g1Blocks()
+    {
+        return g1Blocks;
+    }
+
+    /** Host blocks; 0 when G2 is disabled. */
+    public int g2Blocks()
+    {
+        return g2Blocks;
+    }
+
+    public int ringSize()
+    {
+        return ringSize;
+    }
+
+    public WaitStrategyKind waitStrategy()
+    {
+        return waitStrategy;
+    }
+
+    public long shutdownTimeoutMs()
+    {
+        return shutdownTimeoutMs;
+    }
+
+    /** Most metadata records; the configured value, or g1 + g2 blocks when it was 0. */
+    public long metadataMaxEntries()
+    {
+        return metadataMaxEntries;
+    }
+
+    /** The metadata map file, or {@code null} for in-memory. */
+    public Path metadataPersistTo()
+    {
+        return metadataPersistTo;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "EngineConfig[source=" + source + ", layout=" + layout + ", hash=" + hash.configName() +
+            ", g1Blocks=" + g1Blocks + ", g2Blocks=" + g2Blocks + ", ringSize=" + ringSize + ", wait=" +
+            waitStrategy.configName() + ", metadataMaxEntries=" + metadataMaxEntries + ", persistTo=" +
+            metadataPersistTo + "]";
+    }
+}

@@ -1,0 +1,486 @@
+package io.kvbm4j.engine;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.EpochNanoClock;
+
+import io.kvbm4j.api.BlockIds;
+import io.kvbm4j.api.BlockState;
+import io.kvbm4j.api.Counter;
+import io.kvbm4j.api.EngineCounters;
+import io.kvbm4j.api.KvBlockManager;
+import io.kvbm4j.api.Status;
+import io.kvbm4j.api.Tier;
+import io.kvbm4j.block.BlockTable;
+import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.metadata.MetadataStore;
+import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.pool.BlockPool;
+import io.kvbm4j.pool.PoolInvariants;
+import io.kvbm4j.tiers.host.HostSlotMemory;
+
+/**
+ * The manager: per-tier block pools, the block-event ring and its handlers, the metadata store.
+ *
+ * <p>Design: the serving thread is the single writer (sequencer). Each call (1) validates without
+ * changing anything, (2) claims ring entries for every event it will emit, refusing with
+ * {@code BACK_PRESSURED} when the ring is full, (3) applies its state transitions to the pools and
+ * fills the claimed entries, (4) publishes. Handlers (metadata store, event counts, later journal and
+ * transfers) see the events in ring order on their own threads. So a call either happens completely,
+ * with its events, or not at all, and the serving thread never waits.
+ *
+ * <p>Owns: the G1 pool (slot numbers), the G2 pool and its host memory when configured, the ring, the
+ * metadata store. Concurrency: see {@link KvBlockManager}; ownership is checked by {@code assert}.
+ * Invariants: those of each {@link BlockPool}, checked by {@link #checkInvariants()}; every published
+ * event describes a transition that happened.
+ */
+public final class DefaultKvBlockManager implements KvBlockManager
+{
+    private static final int G1 = Tier.G1.ordinal();
+
+    private final EngineConfig config;
+    private final BlockPool g1;
+    private final BlockPool g2;
+    private final HostSlotMemory g2Memory;
+    private final EventPipeline pipeline;
+    private final MetadataStore metadata;
+    private final CounterArray counters;
+    private final EpochNanoClock clock;
+    private final int blockTokens;
+    private final int ringSize;
+    private final long maxRegistered;
+    private long tick;
+    private Thread owner;
+    private boolean closed;
+
+    DefaultKvBlockManager(
+        final EngineConfig config, final BlockPool g1, final BlockPool g2, final HostSlotMemory g2Memory,
+        final EventPipeline pipeline, final MetadataStore metadata, final CounterArray counters,
+        final EpochNanoClock clock)
+    {
+        this.config = config;
+        this.g1 = g1;
+        this.g2 = g2;
+        this.g2Memory = g2Memory;
+        this.pipeline = pipeline;
+        this.metadata = metadata;
+        this.counters = counters;
+        this.clock = clock;
+        this.blockTokens = config.blockTokens();
+        this.ringSize = pipeline.ringSize();
+        this.maxRegistered = config.metadataMaxEntries();
+    }
+
+    /** Binds the manager to the first thread that calls it; later calls must come from that thread. */
+    private boolean ownedByCaller()
+    {
+        final Thread current = Thread.currentThread();
+        if (owner == null)
+        {
+            owner = current;
+        }
+        return owner == current;
+    }
+
+    private int fail(final int status)
+    {
+        switch (status)
+        {
+            case Status.BACK_PRESSURED:
+                counters.increment(Counter.BACK_PRESSURED);
+                break;
+            case Status.NO_SPACE:
+                counters.increment(Counter.NO_SPACE);
+                break;
+            case Status.INVALID_STATE:
+                counters.increment(Counter.INVALID_STATE);
+                break;
+            case Status.INVALID_ARGUMENT:
+                counters.increment(Counter.INVALID_ARGUMENT);
+                break;
+            default:
+                break;
+        }
+        return status;
+    }
+
+    @Override
+    public int blockTokens()
+    {
+        return blockTokens;
+    }
+
+    @Override
+    public int capacity()
+    {
+        return g1.capacity();
+    }
+
+    @Override
+    public int match(final BlockIds ids, final int count, final long requestId, final int[] slotsOut)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        if (count < 0 || count > ids.size() || slotsOut.length < count || count >= ringSize)
+        {
+            return fail(Status.INVALID_ARGUMENT);
+        }
+        int k = 0;
+        while (k < count)
+        {
+            final int slot = g1.lookup(ids.hi(k), ids.lo(k));
+            if (slot < 0 || g1.checkAcquire(slot) < 0)
+            {
+                break;
+            }
+            slotsOut[k++] = slot;
+        }
+        final int events = k < count ? k + 1 : k;
+        if (events > 0)
+        {
+            final long hi = pipeline.tryClaim(events);
+            if (hi < 0)
+            {
+                return fail(Status.BACK_PRESSURED);
+            }
+            final long now = clock.nanoTime();
+            final long t = ++tick;
+            long seq = hi - events + 1;
+            for (int i = 0; i < k; i++)
+            {
+                final int slot = slotsOut[i];
+                g1.acquire(slot, t);
+                emit(seq++, BlockEventType.MATCH_HIT, slot, requestId, t, now, 0);
+            }
+            if (k < count)
+            {
+                final long parentHi = k == 0 ? 0 : ids.hi(k - 1);
+                final long parentLo = k == 0 ? 0 : ids.lo(k - 1);
+                pipeline.event(seq).set(BlockEventType.MATCH_MISS, G1, -1, ids.hi(k), ids.lo(k), parentHi,
+                    parentLo, k, requestId, t, now, 0, count - k);
+            }
+            pipeline.publish(hi - events + 1, hi);
+        }
+        counters.increment(Counter.MATCH_CALLS);
+        counters.add(Counter.MATCH_HIT_BLOCKS, k);
+        counters.add(Counter.MATCH_MISS_BLOCKS, count - k);
+        return k;
+    }
+
+    @Override
+    public int allocate(final int n, final long requestId, final int[] slotsOut)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        if (n <= 0 || n > slotsOut.length)
+        {
+            return fail(Status.INVALID_ARGUMENT);
+        }
+        final int evictions = Math.max(0, n - g1.freeCount());
+        if (evictions > g1.evictableCount())
+        {
+            return fail(Status.NO_SPACE);
+        }
+        final int events = n + evictions;
+        if (events > ringSize)
+        {
+            return fail(Status.INVALID_ARGUMENT);
+        }
+        final long hi = pipeline.tryClaim(events);
+        if (hi < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final long now = clock.nanoTime();
+        final long t = ++tick;
+        long seq = hi - events + 1;
+        for (int e = 0; e < evictions; e++)
+        {
+            final int victim = g1.victim();
+            g1.evict(victim); // id fields stay readable until the slot is allocated again
+            emit(seq++, BlockEventType.EVICT, victim, requestId, t, now, 0);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = g1.allocate(requestId, t);
+            slotsOut[i] = slot;
+            emit(seq++, BlockEventType.ALLOCATE, slot, requestId, t, now, 0);
+        }
+        pipeline.publish(hi - events + 1, hi);
+        counters.add(Counter.EVICTED_BLOCKS, evictions);
+        counters.add(Counter.ALLOCATED_BLOCKS, n);
+        return n;
+    }
+
+    @Override
+    public int fill(final int slot, final int tokens)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        final int check = g1.checkFill(slot, tokens, blockTokens);
+        if (check < 0)
+        {
+            return fail(check);
+        }
+        final long seq = pipeline.tryClaim(1);
+        if (seq < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final int filled = g1.fill(slot, tokens, blockTokens);
+        emit(seq, BlockEventType.FILL, slot, g1.table().requestId(slot), ++tick, clock.nanoTime(), filled);
+        pipeline.publish(seq, seq);
+        counters.increment(Counter.FILLS);
+        return filled;
+    }
+
+    @Override
+    public int complete(
+        final int slot, final long idHi, final long idLo, final long parentHi, final long parentLo,
+        final int position)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        final int check = g1.checkComplete(slot, position, blockTokens);
+        if (check < 0)
+        {
+            return fail(check);
+        }
+        final long seq = pipeline.tryClaim(1);
+        if (seq < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        g1.complete(slot, idHi, idLo, parentHi, parentLo, position, blockTokens);
+        emit(seq, BlockEventType.COMPLETE, slot, g1.table().requestId(slot), ++tick, clock.nanoTime(), 0);
+        pipeline.publish(seq, seq);
+        counters.increment(Counter.COMPLETED_BLOCKS);
+        return 0;
+    }
+
+    @Override
+    public int register(final int slot)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        final int check = g1.checkRegister(slot);
+        if (check < 0)
+        {
+            return fail(check);
+        }
+        final int existing = g1.duplicateOf(slot);
+        if (existing < 0 && (long)g1.activeCount() + g1.inactiveCount() >= maxRegistered)
+        {
+            return fail(Status.NO_SPACE); // the metadata store is sized for maxRegistered records
+        }
+        final int events = existing >= 0 ? 2 : 1;
+        final long hi = pipeline.tryClaim(events);
+        if (hi < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final long requestId = g1.table().requestId(slot);
+        final long now = clock.nanoTime();
+        final long t = ++tick;
+        final int result = g1.register(slot, t);
+        if (existing >= 0)
+        {
+            emit(hi - 1, BlockEventType.DEDUP, existing, requestId, t, now, slot);
+            emit(hi, BlockEventType.RESET, slot, requestId, t, now, 0);
+            counters.increment(Counter.DEDUPLICATED_BLOCKS);
+            counters.increment(Counter.RESETS);
+        }
+        else
+        {
+            emit(hi, BlockEventType.REGISTER, slot, requestId, t, now, 0);
+            counters.increment(Counter.REGISTERED_BLOCKS);
+        }
+        pipeline.publish(hi - events + 1, hi);
+        return result;
+    }
+
+    @Override
+    public int acquire(final int slot)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        final int check = g1.checkAcquire(slot);
+        if (check < 0)
+        {
+            return fail(check);
+        }
+        final long seq = pipeline.tryClaim(1);
+        if (seq < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final long t = ++tick;
+        final int refs = g1.acquire(slot, t);
+        emit(seq, BlockEventType.ACQUIRE, slot, g1.table().requestId(slot), t, clock.nanoTime(), 0);
+        pipeline.publish(seq, seq);
+        counters.increment(Counter.ACQUIRES);
+        return refs;
+    }
+
+    @Override
+    public int release(final int slot)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        final int check = g1.checkRelease(slot);
+        if (check < 0)
+        {
+            return fail(check);
+        }
+        final long seq = pipeline.tryClaim(1);
+        if (seq < 0)
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final boolean registered = g1.table().state(slot) == BlockState.REGISTERED.code();
+        final int refs = g1.release(slot);
+        emit(seq, registered ? BlockEventType.RELEASE : BlockEventType.RESET, slot, g1.table().requestId(slot),
+            ++tick, clock.nanoTime(), 0);
+        pipeline.publish(seq, seq);
+        counters.increment(registered ? Counter.RELEASES : Counter.RESETS);
+        return refs;
+    }
+
+    private void emit(
+        final long seq, final BlockEventType type, final int slot, final long requestId, final long t, final long now,
+        final int aux)
+    {
+        final BlockTable table = g1.table();
+        pipeline.event(seq).set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
+            table.parentLo(slot), table.position(slot), requestId, t, now, table.refCount(slot), aux);
+    }
+
+    @Override
+    public BlockState state(final int slot)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        return g1.isSlot(slot) ? g1.state(slot) : null;
+    }
+
+    @Override
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    /** The configuration this manager runs with. */
+    public EngineConfig config()
+    {
+        return config;
+    }
+
+    /** The pool of a tier, or {@code null} when that tier is not configured. Owner thread only. */
+    public BlockPool pool(final Tier tier)
+    {
+        switch (tier)
+        {
+            case G1:
+                return g1;
+            case G2:
+                return g2;
+            default:
+                return null;
+        }
+    }
+
+    /** G2 host memory, or {@code null} when G2 is disabled. */
+    public HostSlotMemory hostMemory()
+    {
+        return g2Memory;
+    }
+
+    /** The metadata store (readable from any thread). */
+    public MetadataStore metadata()
+    {
+        return metadata;
+    }
+
+    /** Free ring entries now. */
+    public long ringRemaining()
+    {
+        return pipeline.remainingCapacity();
+    }
+
+    /**
+     * Waits until every handler has processed everything published so far; for tests and tools, never
+     * the serving path. @return true when drained in time.
+     */
+    public boolean awaitHandlers(final long timeout, final TimeUnit unit)
+    {
+        return pipeline.awaitDrained(timeout, unit);
+    }
+
+    /**
+     * Checks every pool's invariants (O(capacity); owner thread, or after the owner stopped).
+     *
+     * @return a description of the violations, or {@code null}.
+     */
+    public String checkInvariants()
+    {
+        final String a = PoolInvariants.check(g1);
+        final String b = g2 == null ? null : PoolInvariants.check(g2);
+        if (a == null)
+        {
+            return b;
+        }
+        return b == null ? a : a + b;
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        pipeline.close(config.shutdownTimeoutMs());
+        metadata.close();
+        g1.close();
+        if (g2 != null)
+        {
+            g2.close();
+            g2Memory.close();
+        }
+    }
+
+    /** Whether {@link #close()} has run. */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    static List<Tier> tiers(final EngineConfig config)
+    {
+        return config.g2Blocks() > 0 ? List.of(Tier.G1, Tier.G2) : List.of(Tier.G1);
+    }
+}

@@ -1,0 +1,115 @@
+package io.kvbm4j.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.SystemEpochNanoClock;
+
+import com.lmax.disruptor.EventHandler;
+
+import io.kvbm4j.api.Tier;
+import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.metadata.MetadataHandler;
+import io.kvbm4j.metadata.MetadataStore;
+import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEvent;
+import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.policy.LruEvictionPolicy;
+import io.kvbm4j.pool.BlockPool;
+import io.kvbm4j.tiers.host.HostSlotMemory;
+
+/**
+ * Opens managers. {@code Engines.open(config)} for the defaults; {@link #builder(EngineConfig)} to add ring
+ * handlers (one line each) or a clock.
+ */
+public final class Engines
+{
+    private Engines()
+    {
+    }
+
+    /** A manager with the default handlers (metadata store) and the system clock. */
+    public static DefaultKvBlockManager open(final EngineConfig config)
+    {
+        return builder(config).open();
+    }
+
+    public static Builder builder(final EngineConfig config)
+    {
+        return new Builder(config);
+    }
+
+    /** Wiring of one manager. */
+    public static final class Builder
+    {
+        private final EngineConfig config;
+        private final List<EventHandler<BlockEvent>> handlers = new ArrayList<>();
+        private EpochNanoClock clock = new SystemEpochNanoClock();
+
+        private Builder(final EngineConfig config)
+        {
+            this.config = config;
+        }
+
+        /** Adds a ring handler; it runs on its own thread and sees every event in ring order. */
+        public Builder handler(final EventHandler<BlockEvent> handler)
+        {
+            handlers.add(handler);
+            return this;
+        }
+
+        /** The clock stamped on events (tests use a manual one). */
+        public Builder clock(final EpochNanoClock clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Allocates the pools and host memory, opens the metadata store and starts the ring.
+         *
+         * @throws java.io.UncheckedIOException when the persisted metadata file cannot be opened.
+         */
+        public DefaultKvBlockManager open()
+        {
+            final CounterArray counters = new CounterArray();
+            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), new LruEvictionPolicy(config.g1Blocks()));
+            BlockPool g2 = null;
+            HostSlotMemory g2Memory = null;
+            MetadataStore metadata = null;
+            try
+            {
+                if (config.g2Blocks() > 0)
+                {
+                    g2Memory = new HostSlotMemory(config.g2Blocks(), config.layout().blockBytes());
+                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), new LruEvictionPolicy(config.g2Blocks()));
+                }
+                metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
+                final List<EventHandler<BlockEvent>> all = new ArrayList<>();
+                all.add(new MetadataHandler(metadata, counters, config.layout().blockBytes()));
+                all.addAll(handlers);
+                final EventPipeline pipeline = new EventPipeline(
+                    config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
+                return new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline, metadata, counters, clock);
+            }
+            catch (final RuntimeException ex)
+            {
+                g1.close();
+                if (g2 != null)
+                {
+                    g2.close();
+                }
+                if (g2Memory != null)
+                {
+                    g2Memory.close();
+                }
+                if (metadata != null)
+                {
+                    metadata.close();
+                }
+                throw ex;
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.kvbm4j.metadata;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import com.lmax.disruptor.EventHandler;
+
+import io.kvbm4j.api.BlockState;
+import io.kvbm4j.api.Counter;
+import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEvent;
+
+/**
+ * Ring handler that keeps the {@link MetadataStore} in step with the block events: the single writer of
+ * the Chronicle Map. Registered blocks get a record; hits, acquires and releases update reference count
+ * and access history; an eviction clears the tier's residency and drops the record once no tier holds
+ * the block. Events about unregistered blocks (allocate, fill, complete, reset) do not touch the map.
+ *
+ * <p>Runs on its own ring thread; holds reusable key and record buffers, so no allocation per event.
+ */
+public final class MetadataHandler implements EventHandler<BlockEvent>
+{
+    private final MetadataStore store;
+    private final CounterArray counters;
+    private final long payloadBytes;
+    private final byte[] key = new byte[BlockRecordLayout.KEY_BYTES];
+    private final UnsafeBuffer keyBuffer = new UnsafeBuffer(key);
+    private final BlockRecord record = new BlockRecord();
+
+    /** @param payloadBytes bytes of one block's payload, recorded with each registration. */
+    public MetadataHandler(final MetadataStore store, final CounterArray counters, final long payloadBytes)
+    {
+        this.store = store;
+        this.counters = counters;
+        this.payloadBytes = payloadBytes;
+    }
+
+    @Override
+    public void onEvent(final BlockEvent event, final long sequence, final boolean endOfBatch)
+    {
+        switch (event.type)
+        {
+            case REGISTER:
+                MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
+                if (!store.readInto(key, record))
+                {
+                    record.clear();
+                }
+                record.state(BlockState.REGISTERED);
+                record.slot(event.tier, event.slot);
+                record.refCount(event.refCount);
+                record.position(event.position);
+                record.parent(event.parentHi, event.parentLo);
+                record.payloadBytes(payloadBytes);
+                record.touch(event.tick, true);
+                store.write(key, record);
+                counters.increment(Counter.METADATA_UPDATES);
+                break;
+            case DEDUP:
+            case MATCH_HIT:
+            case ACQUIRE:
+            case RELEASE:
+                MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
+                if (store.readInto(key, record))
+                {
+                    record.refCount(event.refCount);
+                    record.touch(event.tick, event.type != io.kvbm4j.pipeline.BlockEventType.RELEASE);
+                    store.write(key, record);
+                    counters.increment(Counter.METADATA_UPDATES);
+                }
+                break;
+            case EVICT:
+                MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
+                if (store.readInto(key, record))
+                {
+                    record.slot(event.tier, -1);
+                    if (record.residency() == 0)
+                    {
+                        store.remove(key);
+                    }
+                    else
+                    {
+                        store.write(key, record);
+                    }
+                    counters.increment(Counter.METADATA_UPDATES);
+                }
+                break;
+            case ALLOCATE:
+            case FILL:
+            case COMPLETE:
+            case MATCH_MISS:
+            case RESET:
+                break;
+            default:
+                throw new IllegalStateException("unhandled event type " + event.type);
+        }
+    }
+}
