@@ -51,7 +51,9 @@ public interface KvBlockManager extends AutoCloseable
      * (least recently used first) when the free list is short. All or nothing.
      *
      * @return n, with the slots in {@code slotsOut[0..n)}, or a negative {@link Status}
-     * ({@link Status#NO_SPACE} when fewer than n blocks are free or evictable).
+     * ({@link Status#NO_SPACE} when fewer than n blocks are free or evictable). A {@code NO_SPACE} may
+     * still have evicted some inactive cached blocks (found only while cascading up a chain whose
+     * lower blocks are in use); those become misses, nothing in use is touched and no slot is taken.
      */
     int allocate(int n, long requestId, int[] slotsOut);
 

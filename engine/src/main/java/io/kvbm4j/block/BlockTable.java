@@ -2,10 +2,9 @@ package io.kvbm4j.block;
 
 import static io.kvbm4j.block.BlockTableLayout.*;
 
-import java.nio.ByteBuffer;
-
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import io.kvbm4j.tiers.memory.AlignedMemory;
 
 /**
  * Off-heap array of slot records (see {@link BlockTableLayout}), one per block slot of a tier.
@@ -16,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class BlockTable implements AutoCloseable
 {
     private final int capacity;
-    private final ByteBuffer memory;
+    private final AlignedMemory memory;
     private final UnsafeBuffer buffer;
 
     public BlockTable(final int capacity)
@@ -27,8 +26,8 @@ public final class BlockTable implements AutoCloseable
                 ": " + capacity);
         }
         this.capacity = capacity;
-        this.memory = BufferUtil.allocateDirectAligned(capacity * RECORD_BYTES, 64);
-        this.buffer = new UnsafeBuffer(memory);
+        this.memory = new AlignedMemory(capacity * RECORD_BYTES, 64);
+        this.buffer = memory.newBuffer();
     }
 
     public int capacity()
@@ -211,6 +210,6 @@ public final class BlockTable implements AutoCloseable
     @Override
     public void close()
     {
-        BufferUtil.free(memory);
+        memory.close();
     }
 }

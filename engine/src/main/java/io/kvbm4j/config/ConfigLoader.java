@@ -188,7 +188,7 @@ public final class ConfigLoader
 
     private static EngineConfig validate(final ObjectNode tree, final String source)
     {
-        final Reader r = new Reader(tree, source);
+        final Reader r = new Reader(tree, source, "");
         final String model = r.text("model", false);
         final int blockTokens = r.integer("block-tokens", 1, 4096);
         final JsonNode presets = tree.get("models");
@@ -199,10 +199,11 @@ public final class ConfigLoader
                 (presets == null ? "none" : fieldNames(presets)) + ")");
         }
         final String p = "models." + model + ".";
-        final int layers = r.integer(p + "layers", 1, 1024);
-        final int kvHeads = r.integer(p + "kv-heads", 1, 1024);
-        final int headDim = r.integer(p + "head-dim", 1, 65536);
-        final String dtypeName = r.text(p + "dtype", false);
+        final Reader pr = new Reader(preset, source, p); // preset names may contain dots
+        final int layers = pr.integer("layers", 1, 1024);
+        final int kvHeads = pr.integer("kv-heads", 1, 1024);
+        final int headDim = pr.integer("head-dim", 1, 65536);
+        final String dtypeName = pr.text("dtype", false);
         final Dtype dtype = Dtype.parse(dtypeName);
         if (dtype == null)
         {
@@ -264,11 +265,13 @@ public final class ConfigLoader
     {
         private final JsonNode tree;
         private final String source;
+        private final String prefix;
 
-        Reader(final JsonNode tree, final String source)
+        Reader(final JsonNode tree, final String source, final String prefix)
         {
             this.tree = tree;
             this.source = source;
+            this.prefix = prefix;
         }
 
         private JsonNode node(final String key)
@@ -280,7 +283,7 @@ public final class ConfigLoader
             }
             if (n == null || n.isNull() || n.isMissingNode())
             {
-                throw new ConfigException(source + ": " + key + ": missing");
+                throw new ConfigException(source + ": " + prefix + key + ": missing");
             }
             return n;
         }
@@ -290,7 +293,7 @@ public final class ConfigLoader
             final JsonNode n = node(key);
             if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < min || n.intValue() > max)
             {
-                throw new ConfigException(source + ": " + key + ": must be an integer in " + min + ".." + max +
+                throw new ConfigException(source + ": " + prefix + key + ": must be an integer in " + min + ".." + max +
                     ", got " + describe(n));
             }
             return n.intValue();
@@ -301,7 +304,7 @@ public final class ConfigLoader
             final JsonNode n = node(key);
             if (!n.isTextual() || (!emptyAllowed && n.textValue().isEmpty()))
             {
-                throw new ConfigException(source + ": " + key + ": must be " +
+                throw new ConfigException(source + ": " + prefix + key + ": must be " +
                     (emptyAllowed ? "a string" : "a non-empty string") + ", got " + describe(n));
             }
             return n.textValue();

@@ -186,7 +186,9 @@ public final class DefaultKvBlockManager implements KvBlockManager
             return fail(Status.INVALID_ARGUMENT);
         }
         final int evictions = Math.max(0, n - g1.freeCount());
-        if (evictions > g1.evictableCount())
+        // Inactive blocks bound what eviction can free: a parent becomes a candidate once its last child
+        // goes, so up to `inactive` blocks can go, unless a block in use sits below one of them.
+        if (evictions > g1.inactiveCount())
         {
             return fail(Status.NO_SPACE);
         }
@@ -206,6 +208,18 @@ public final class DefaultKvBlockManager implements KvBlockManager
         for (int e = 0; e < evictions; e++)
         {
             final int victim = g1.victim();
+            if (victim < 0)
+            {
+                // Ran out: the remaining inactive blocks are ancestors of blocks in use. What was evicted
+                // stays evicted (cached copies only, now misses); the unused entries carry NOOPs.
+                counters.add(Counter.EVICTED_BLOCKS, e);
+                while (seq <= hi)
+                {
+                    pipeline.event(seq++).set(BlockEventType.NOOP, G1, -1, 0, 0, 0, 0, 0, requestId, t, now, 0, 0);
+                }
+                pipeline.publish(hi - events + 1, hi);
+                return fail(Status.NO_SPACE);
+            }
             g1.evict(victim); // id fields stay readable until the slot is allocated again
             emit(seq++, BlockEventType.EVICT, victim, requestId, t, now, 0);
         }

@@ -89,6 +89,7 @@ public final class MetadataHandler implements EventHandler<BlockEvent>
             case COMPLETE:
             case MATCH_MISS:
             case RESET:
+            case NOOP:
                 break;
             default:
                 throw new IllegalStateException("unhandled event type " + event.type);

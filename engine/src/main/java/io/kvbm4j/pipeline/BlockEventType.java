@@ -24,5 +24,7 @@ public enum BlockEventType
     /** An unregistered block (PARTIAL, COMPLETE, or the loser of a dedup) went back to the free pool. */
     RESET,
     /** An INACTIVE leaf was evicted from its tier to make room. */
-    EVICT
+    EVICT,
+    /** A claimed entry that carries nothing (a call that stopped midway); handlers skip it. */
+    NOOP
 }

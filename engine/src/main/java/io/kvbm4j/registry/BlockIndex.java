@@ -1,10 +1,9 @@
 package io.kvbm4j.registry;
 
-import java.nio.ByteBuffer;
-
 import org.agrona.BitUtil;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import io.kvbm4j.tiers.memory.AlignedMemory;
 
 /**
  * Off-heap open-addressing hash index from a 128-bit block id to a slot number, for one tier.
@@ -32,7 +31,7 @@ public final class BlockIndex implements AutoCloseable
 
     private final int maxEntries;
     private final int mask;
-    private final ByteBuffer memory;
+    private final AlignedMemory memory;
     private final UnsafeBuffer table;
     private int size;
 
@@ -46,8 +45,8 @@ public final class BlockIndex implements AutoCloseable
         this.maxEntries = maxEntries;
         final int buckets = BitUtil.findNextPositivePowerOfTwo(Math.max(16, maxEntries * 2));
         this.mask = buckets - 1;
-        this.memory = BufferUtil.allocateDirectAligned(buckets * ENTRY_BYTES, 64);
-        this.table = new UnsafeBuffer(memory);
+        this.memory = new AlignedMemory(buckets * ENTRY_BYTES, 64);
+        this.table = memory.newBuffer();
     }
 
     /** Number of ids indexed. */
@@ -201,6 +200,6 @@ public final class BlockIndex implements AutoCloseable
     @Override
     public void close()
     {
-        BufferUtil.free(memory);
+        memory.close();
     }
 }

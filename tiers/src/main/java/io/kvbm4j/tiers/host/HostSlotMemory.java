@@ -1,9 +1,8 @@
 package io.kvbm4j.tiers.host;
 
-import java.nio.ByteBuffer;
-
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import io.kvbm4j.tiers.memory.AlignedMemory;
 
 /**
  * G2 host memory: {@code slotCount} fixed-size payload slots in off-heap memory, each starting on a
@@ -28,11 +27,12 @@ public final class HostSlotMemory implements AutoCloseable
     /** Largest chunk taken in one allocation. */
     public static final long MAX_CHUNK_BYTES = 1L << 30;
 
+
     private final int slotCount;
     private final long payloadBytes;
     private final long slotStride;
     private final int slotsPerChunk;
-    private final ByteBuffer[] chunks;
+    private final AlignedMemory[] chunks;
     private final long[] chunkAddresses;
     private boolean closed;
 
@@ -55,15 +55,15 @@ public final class HostSlotMemory implements AutoCloseable
         this.slotStride = align(payloadBytes);
         this.slotsPerChunk = (int)Math.min(slotCount, MAX_CHUNK_BYTES / slotStride);
         final int chunkCount = (slotCount + slotsPerChunk - 1) / slotsPerChunk;
-        this.chunks = new ByteBuffer[chunkCount];
+        this.chunks = new AlignedMemory[chunkCount];
         this.chunkAddresses = new long[chunkCount];
         int remaining = slotCount;
         for (int c = 0; c < chunkCount; c++)
         {
             final int slots = Math.min(remaining, slotsPerChunk);
-            final ByteBuffer chunk = BufferUtil.allocateDirectAligned((int)(slots * slotStride), ALIGNMENT);
+            final AlignedMemory chunk = new AlignedMemory((int)(slots * slotStride), ALIGNMENT);
             chunks[c] = chunk;
-            chunkAddresses[c] = BufferUtil.address(chunk);
+            chunkAddresses[c] = chunk.address();
             remaining -= slots;
         }
     }
@@ -132,8 +132,7 @@ public final class HostSlotMemory implements AutoCloseable
         closed = true;
         for (int c = 0; c < chunks.length; c++)
         {
-            BufferUtil.free(chunks[c]);
-            chunks[c] = null;
+            chunks[c].close();
         }
     }
 }

@@ -1,0 +1,79 @@
+package io.kvbm4j.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kvbm4j.api.BlockIds;
+import io.kvbm4j.api.BlockState;
+import io.kvbm4j.api.Tier;
+import io.kvbm4j.engine.DefaultKvBlockManager;
+import io.kvbm4j.engine.EngineFixture;
+
+class MetadataStoreTest extends EngineFixture
+{
+    @Test
+    void recordsFollowRegistrationReferencesAndEviction()
+    {
+        final DefaultKvBlockManager m = open(config(4));
+        final BlockIds ids = chain(5, 2);
+        final int[] held = new int[2];
+        store(m, ids, 1, held);
+        final int[] again = new int[2];
+        assertEquals(2, m.match(ids, 2, 2, again));
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+
+        final BlockRecord record = new BlockRecord();
+        assertTrue(m.metadata().read(ids.hi(1), ids.lo(1), record));
+        assertEquals(BlockState.REGISTERED, record.state());
+        assertTrue(record.residentIn(Tier.G1));
+        assertFalse(record.residentIn(Tier.G2));
+        assertEquals(held[1], record.slot(Tier.G1));
+        assertEquals(2, record.refCount());
+        assertEquals(1, record.position());
+        assertEquals(ids.hi(0), record.parentHi());
+        assertEquals(ids.lo(0), record.parentLo());
+        assertEquals(m.config().layout().blockBytes(), record.payloadBytes());
+        assertEquals(2, record.accessCount(), "registered, then matched");
+
+        releaseAll(m, held, 2);
+        releaseAll(m, again, 2);
+        final int[] s = new int[4];
+        assertEquals(4, m.allocate(4, 3, s), "evicts both cached blocks");
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        assertFalse(m.metadata().read(ids.hi(1), ids.lo(1), record), "evicted from every tier: record dropped");
+        assertEquals(0, m.metadata().size());
+        for (final int slot : s)
+        {
+            m.release(slot);
+        }
+    }
+
+    @Test
+    void persistedStoreKeepsRecordsAcrossReopen(@TempDir final Path dir)
+    {
+        final Path file = dir.resolve("meta/blocks.cm3");
+        final BlockIds ids = chain(9, 3);
+        final DefaultKvBlockManager m = open(config(16, "metadata.persist-to", file.toString()));
+        final int[] held = new int[3];
+        store(m, ids, 1, held);
+        releaseAll(m, held, 3);
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        m.close();
+
+        try (MetadataStore reopened = new MetadataStore(16, file))
+        {
+            assertEquals(3, reopened.size());
+            final BlockRecord record = new BlockRecord();
+            assertTrue(reopened.read(ids.hi(2), ids.lo(2), record));
+            assertEquals(2, record.position());
+            assertEquals(0, record.refCount());
+        }
+    }
+}
