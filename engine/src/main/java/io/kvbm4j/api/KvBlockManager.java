@@ -50,6 +50,7 @@ public interface KvBlockManager extends AutoCloseable
      * Hands out {@code n} free slots in state {@link BlockState#PARTIAL}, evicting inactive leaf blocks
      * (least recently used first) when the free list is short. All or nothing.
      *
+     * @param n how many slots, 0 .. {@code slotsOut.length} (0 returns 0 and does nothing).
      * @return n, with the slots in {@code slotsOut[0..n)}, or a negative {@link Status}
      * ({@link Status#NO_SPACE} when fewer than n blocks are free or evictable). A {@code NO_SPACE} may
      * still have evicted some inactive cached blocks (found only while cascading up a chain whose

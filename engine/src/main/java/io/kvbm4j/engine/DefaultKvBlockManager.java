@@ -183,7 +183,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
         }
         if (n <= 0 || n > slotsOut.length)
         {
-            return fail(Status.INVALID_ARGUMENT);
+            return n == 0 ? 0 : fail(Status.INVALID_ARGUMENT);
         }
         final int evictions = Math.max(0, n - g1.freeCount());
         // Inactive blocks bound what eviction can free: a parent becomes a candidate once its last child

@@ -102,7 +102,8 @@ class ManagerLifecycleTest extends EngineFixture
         assertEquals(Status.INVALID_ARGUMENT, m.fill(s[0], 17), "more tokens than a block holds");
         assertEquals(Status.INVALID_ARGUMENT, m.fill(s[0], 0));
         assertEquals(Status.INVALID_ARGUMENT, m.fill(99, 1), "no such slot");
-        assertEquals(Status.INVALID_ARGUMENT, m.allocate(0, 1, s));
+        assertEquals(0, m.allocate(0, 1, s), "nothing asked, nothing done");
+        assertEquals(Status.INVALID_ARGUMENT, m.allocate(-1, 1, s));
         assertEquals(Status.INVALID_ARGUMENT, m.allocate(2, 1, s), "slotsOut too short");
         assertEquals(BlockState.PARTIAL, m.state(s[0]));
         assertEquals(0, m.pool(io.kvbm4j.api.Tier.G1).table().tokens(s[0]));

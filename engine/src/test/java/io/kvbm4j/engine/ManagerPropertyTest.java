@@ -97,10 +97,18 @@ class ManagerPropertyTest extends EngineFixture
                 final int[] out = new int[n];
                 final int free = m.pool(Tier.G1).freeCount();
                 final int evictable = m.pool(Tier.G1).evictableCount();
+                final int inactive = m.pool(Tier.G1).inactiveCount();
                 final int got = m.allocate(n, req.id, out);
                 if (free + evictable >= n)
                 {
                     assertEquals(n, got, "allocate must succeed when free + evictable >= n");
+                }
+                else if (free + inactive < n)
+                {
+                    assertEquals(Status.NO_SPACE, got, "cannot succeed: even every inactive block is too few");
+                }
+                if (got == n)
+                {
                     for (int i = 0; i < n; i++)
                     {
                         assertEquals(BlockState.PARTIAL, m.state(out[i]));
@@ -110,6 +118,7 @@ class ManagerPropertyTest extends EngineFixture
                 else
                 {
                     assertEquals(Status.NO_SPACE, got);
+                    assertTrue(m.pool(Tier.G1).freeCount() >= free, "a refused allocate takes no slot");
                 }
             }
             else if (op < 55)
