@@ -10,6 +10,29 @@ package io.kvbm4j.policy;
 public interface EvictionPolicy
 {
     /**
+     * Called once by the pool that owns the policy, before any other call, with the pool's slot records
+     * (read-only for the policy: position, parent slot, child count, access tick and count, ids).
+     */
+    default void bind(final io.kvbm4j.block.BlockTable table)
+    {
+    }
+
+    /**
+     * A block was accessed: registered under a new id, matched, or acquired. Called while the block is
+     * not a candidate (it holds a reference). Policies that learn from history count it here.
+     *
+     * @param tick the pool owner's logical clock.
+     */
+    default void onAccess(final int slot, final long tick)
+    {
+    }
+
+    /** A block left the tier for good (evicted); its slot will be reused for another id. */
+    default void onEvicted(final int slot)
+    {
+    }
+
+    /**
      * A block joins the candidate set.
      *
      * @param asOldest true when the block should rank as least recently used (a parent that just became

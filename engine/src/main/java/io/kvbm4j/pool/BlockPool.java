@@ -57,6 +57,7 @@ public final class BlockPool implements AutoCloseable
             freeStack[capacity - 1 - s] = s;
         }
         this.freeCount = capacity;
+        policy.bind(table);
     }
 
     public Tier tier()
@@ -282,6 +283,7 @@ public final class BlockPool implements AutoCloseable
         table.state(slot, BlockState.REGISTERED.code());
         table.refCount(slot, 1);
         table.touch(slot, tick);
+        policy.onAccess(slot, tick);
         complete--;
         active++;
         return slot;
@@ -343,6 +345,7 @@ public final class BlockPool implements AutoCloseable
         }
         table.refCount(slot, refs + 1);
         table.touch(slot, tick);
+        policy.onAccess(slot, tick);
         return refs + 1;
     }
 
@@ -424,6 +427,7 @@ public final class BlockPool implements AutoCloseable
             }
         }
         inactive--;
+        policy.onEvicted(slot);
         toFree(slot);
         return 0;
     }

@@ -1,0 +1,69 @@
+package io.kvbm4j.replay;
+
+import io.kvbm4j.policy.EvictionPolicy;
+import io.kvbm4j.policy.LruEvictionPolicy;
+
+/** The policies the replay tool can run, by their command-line names. */
+public enum PolicyKind
+{
+    /** Least recently used: the reference semantics. */
+    LRU("lru"),
+    /** Belady's OPT: offline upper bound from the trace's future. */
+    OPT("opt");
+
+    private final String cliName;
+
+    PolicyKind(final String cliName)
+    {
+        this.cliName = cliName;
+    }
+
+    public String cliName()
+    {
+        return cliName;
+    }
+
+    /** Whether the policy needs the trace's future (a first pass). */
+    public boolean needsFuture()
+    {
+        return this == OPT;
+    }
+
+    /** A new policy instance for a pool of {@code capacity} slots. */
+    public EvictionPolicy create(final int capacity)
+    {
+        switch (this)
+        {
+            case LRU:
+                return new LruEvictionPolicy(capacity);
+            case OPT:
+                return new OptEvictionPolicy(capacity);
+            default:
+                throw new IllegalStateException("unknown policy " + this);
+        }
+    }
+
+    /** @return the policy, or {@code null} for an unknown name. */
+    public static PolicyKind parse(final String name)
+    {
+        for (final PolicyKind k : values())
+        {
+            if (k.cliName.equals(name))
+            {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** All names, for messages and {@code --policies all}. */
+    public static String names()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final PolicyKind k : values())
+        {
+            sb.append(sb.length() == 0 ? "" : ", ").append(k.cliName);
+        }
+        return sb.toString();
+    }
+}
