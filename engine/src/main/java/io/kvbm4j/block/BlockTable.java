@@ -129,6 +129,12 @@ public final class BlockTable implements AutoCloseable
         return buffer.getInt(at(slot, ACCESS_COUNT_OFFSET));
     }
 
+    /** Sets the access count (seeded from history when a block is registered). */
+    public void accessCount(final int slot, final int count)
+    {
+        buffer.putInt(at(slot, ACCESS_COUNT_OFFSET), count);
+    }
+
     /** Records an access: sets the last-access tick and bumps the access count (saturating). */
     public void touch(final int slot, final long tick)
     {

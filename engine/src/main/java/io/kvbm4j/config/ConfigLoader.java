@@ -249,8 +249,15 @@ public final class ConfigLoader
         final int shutdownMs = r.integer("ring.shutdown-timeout-ms", 1, 600_000);
         final int maxEntries = r.integer("metadata.max-entries", 0, 1 << 28);
         final String persist = r.text("metadata.persist-to", true);
+        final String journalDir = r.text("journal.dir", true);
+        final String roll = r.text("journal.roll", false);
+        if (!roll.equals("hourly") && !roll.equals("daily"))
+        {
+            throw new ConfigException(source + ": journal.roll: must be hourly or daily, got '" + roll + "'");
+        }
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
-            maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist));
+            maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll);
     }
 
     private static String fieldNames(final JsonNode node)

@@ -25,12 +25,17 @@ public final class EngineConfig
     private final long shutdownTimeoutMs;
     private final long metadataMaxEntries;
     private final Path metadataPersistTo;
+    private final Path journalDir;
+    private final String journalRoll;
 
     EngineConfig(
         final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
         final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
-        final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo)
+        final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo,
+        final Path journalDir, final String journalRoll)
     {
+        this.journalDir = journalDir;
+        this.journalRoll = journalRoll;
         this.source = source;
         this.layout = layout;
         this.hash = hash;
@@ -110,12 +115,24 @@ public final class EngineConfig
         return metadataPersistTo;
     }
 
+    /** The journal directory, or {@code null} when journaling is off. */
+    public Path journalDir()
+    {
+        return journalDir;
+    }
+
+    /** "hourly" or "daily". */
+    public String journalRoll()
+    {
+        return journalRoll;
+    }
+
     @Override
     public String toString()
     {
         return "EngineConfig[source=" + source + ", layout=" + layout + ", hash=" + hash.configName() +
             ", g1Blocks=" + g1Blocks + ", g2Blocks=" + g2Blocks + ", ringSize=" + ringSize + ", wait=" +
             waitStrategy.configName() + ", metadataMaxEntries=" + metadataMaxEntries + ", persistTo=" +
-            metadataPersistTo + "]";
+            metadataPersistTo + ", journal=" + journalDir + "]";
     }
 }

@@ -14,6 +14,7 @@ import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEventType;
@@ -52,6 +53,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
     private final int blockTokens;
     private final int ringSize;
     private final long maxRegistered;
+    private final AccessHistory history;
+    private final List<AutoCloseable> closeAfter;
     private long tick;
     private Thread owner;
     private boolean closed;
@@ -59,8 +62,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
     DefaultKvBlockManager(
         final EngineConfig config, final BlockPool g1, final BlockPool g2, final HostSlotMemory g2Memory,
         final EventPipeline pipeline, final MetadataStore metadata, final CounterArray counters,
-        final EpochNanoClock clock)
+        final EpochNanoClock clock, final AccessHistory history, final List<AutoCloseable> closeAfter)
     {
+        this.history = history;
+        this.closeAfter = closeAfter;
         this.config = config;
         this.g1 = g1;
         this.g2 = g2;
@@ -426,6 +431,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         }
     }
 
+    /** The access history behind hot/cold scores (owner thread). */
+    public AccessHistory history()
+    {
+        return history;
+    }
+
     /** G2 host memory, or {@code null} when G2 is disabled. */
     public HostSlotMemory hostMemory()
     {
@@ -479,6 +490,18 @@ public final class DefaultKvBlockManager implements KvBlockManager
         closed = true;
         pipeline.close(config.shutdownTimeoutMs());
         metadata.close();
+        for (final AutoCloseable resource : closeAfter)
+        {
+            try
+            {
+                resource.close();
+            }
+            catch (final Exception ex)
+            {
+                System.getLogger(DefaultKvBlockManager.class.getName())
+                    .log(System.Logger.Level.WARNING, "closing " + resource + " failed", ex);
+            }
+        }
         g1.close();
         if (g2 != null)
         {

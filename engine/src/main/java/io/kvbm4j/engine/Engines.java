@@ -10,6 +10,7 @@ import com.lmax.disruptor.EventHandler;
 
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
@@ -45,7 +46,9 @@ public final class Engines
     {
         private final EngineConfig config;
         private final List<EventHandler<BlockEvent>> handlers = new ArrayList<>();
+        private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private EpochNanoClock clock = new SystemEpochNanoClock();
+        private AccessHistory history;
 
         private Builder(final EngineConfig config)
         {
@@ -56,6 +59,23 @@ public final class Engines
         public Builder handler(final EventHandler<BlockEvent> handler)
         {
             handlers.add(handler);
+            return this;
+        }
+
+        /**
+         * The access history to seed block scores from (for example rebuilt from the journal); by default
+         * an empty one sized for the configured tiers.
+         */
+        public Builder history(final AccessHistory history)
+        {
+            this.history = history;
+            return this;
+        }
+
+        /** A resource closed by the manager's close(), after the ring has drained (a handler's journal). */
+        public Builder closeAfter(final AutoCloseable resource)
+        {
+            closeAfter.add(resource);
             return this;
         }
 
@@ -74,7 +94,10 @@ public final class Engines
         public DefaultKvBlockManager open()
         {
             final CounterArray counters = new CounterArray();
-            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), new LruEvictionPolicy(config.g1Blocks()));
+            final AccessHistory accessHistory = history != null ? history :
+                new AccessHistory(4 * (config.g1Blocks() + config.g2Blocks()));
+            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), new LruEvictionPolicy(config.g1Blocks()),
+                accessHistory);
             BlockPool g2 = null;
             HostSlotMemory g2Memory = null;
             MetadataStore metadata = null;
@@ -83,7 +106,8 @@ public final class Engines
                 if (config.g2Blocks() > 0)
                 {
                     g2Memory = new HostSlotMemory(config.g2Blocks(), config.layout().blockBytes());
-                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), new LruEvictionPolicy(config.g2Blocks()));
+                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), new LruEvictionPolicy(config.g2Blocks()),
+                        accessHistory);
                 }
                 metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
@@ -91,7 +115,8 @@ public final class Engines
                 all.addAll(handlers);
                 final EventPipeline pipeline = new EventPipeline(
                     config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
-                return new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline, metadata, counters, clock);
+                return new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline, metadata, counters, clock,
+                    accessHistory, List.copyOf(closeAfter));
             }
             catch (final RuntimeException ex)
             {

@@ -7,6 +7,7 @@ import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
+import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.policy.EvictionPolicy;
 import io.kvbm4j.registry.BlockIndex;
 
@@ -36,6 +37,7 @@ public final class BlockPool implements AutoCloseable
     private final BlockIndex index;
     private final EvictionPolicy policy;
     private final int[] freeStack;
+    private final AccessHistory history;
     private int freeCount;
     private int partial;
     private int complete;
@@ -44,6 +46,16 @@ public final class BlockPool implements AutoCloseable
 
     public BlockPool(final Tier tier, final int capacity, final EvictionPolicy policy)
     {
+        this(tier, capacity, policy, null);
+    }
+
+    /**
+     * @param history remembers access counts across evictions and restarts (shared by the manager's
+     *                pools, same owner thread); null for none.
+     */
+    public BlockPool(final Tier tier, final int capacity, final EvictionPolicy policy, final AccessHistory history)
+    {
+        this.history = history;
         this.tier = tier;
         this.capacity = capacity;
         this.table = new BlockTable(capacity);
@@ -283,6 +295,12 @@ public final class BlockPool implements AutoCloseable
         table.state(slot, BlockState.REGISTERED.code());
         table.refCount(slot, 1);
         table.touch(slot, tick);
+        if (history != null)
+        {
+            // A block registered again starts with the accesses it earned before (capped, never below 1).
+            table.accessCount(slot, Math.max(1, Math.min(Integer.MAX_VALUE - 1, history.estimate(hi, lo) + 1)));
+            history.record(hi, lo);
+        }
         policy.onAccess(slot, tick);
         complete--;
         active++;
@@ -345,6 +363,10 @@ public final class BlockPool implements AutoCloseable
         }
         table.refCount(slot, refs + 1);
         table.touch(slot, tick);
+        if (history != null)
+        {
+            history.record(table.idHi(slot), table.idLo(slot));
+        }
         policy.onAccess(slot, tick);
         return refs + 1;
     }

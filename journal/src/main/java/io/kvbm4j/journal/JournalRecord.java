@@ -1,0 +1,37 @@
+package io.kvbm4j.journal;
+
+import io.kvbm4j.api.Tier;
+import io.kvbm4j.pipeline.BlockEventType;
+
+/** A decoded journal record; reused by {@link JournalTailer} for every record. */
+public final class JournalRecord
+{
+    private static final BlockEventType[] TYPES = BlockEventType.values();
+
+    public BlockEventType type;
+    public int tier;
+    public int slot;
+    public long timeNanos;
+    public long idHi;
+    public long idLo;
+    public long requestId;
+    public long tick;
+    public int position;
+    public int refCount;
+    public int aux;
+    /** The queue index of this record. */
+    public long index;
+
+    static BlockEventType type(final int ordinal)
+    {
+        return ordinal >= 0 && ordinal < TYPES.length ? TYPES[ordinal] : null;
+    }
+
+    /** One readable line: time, type, tier, id, request, position, slot, refs, aux. */
+    public String toLine()
+    {
+        return String.format("%s %-10s %s id=%016x%016x req=%d pos=%d slot=%d refs=%d aux=%d",
+            java.time.Instant.ofEpochSecond(0, timeNanos), type, Tier.values()[Math.min(tier, 3)], idHi, idLo,
+            requestId, position, slot, refCount, aux);
+    }
+}
