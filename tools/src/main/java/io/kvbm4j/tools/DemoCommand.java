@@ -51,11 +51,11 @@ final class DemoCommand implements Callable<Integer>
     private Path configFile;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "Sets one configuration key, e.g. --set tiers.g1-blocks=8192. Repeatable; applied after "
-            + "--config.")
+        description = "Sets one configuration key (a dotted path, as tiers.g1-blocks=8192). Repeatable; "
+            + "applied after --config.")
     private Map<String, String> overrides = new LinkedHashMap<>();
 
-    @Option(names = {"-n", "--requests"}, paramLabel = "N", defaultValue = "100000",
+    @Option(names = {"-n", "--requests"}, paramLabel = "N", defaultValue = "16000",
         description = "Requests to serve (default: ${DEFAULT-VALUE}).")
     private long requests;
 
@@ -221,6 +221,8 @@ final class DemoCommand implements Callable<Integer>
         line(out, "blocks not cached", count(loop.uncachedBlocks()), "computed, but a call was refused");
         out.println();
         line(out, "operations", count(loop.calls()), "match, allocate, fill, complete, register, release");
+        line(out, "ring events", count(counters.get(Counter.EVENTS_PUBLISHED)),
+            count(counters.get(Counter.METADATA_UPDATES)) + " metadata updates");
         line(out, "serving time", String.format(Locale.ROOT, "%.2f s", seconds),
             loop.admissionWaits() == 0 ? null : String.format(Locale.ROOT, "%s batches waited %.2f s for ring room",
                 count(loop.admissionWaits()), loop.admissionWaitNanos() / 1e9));
