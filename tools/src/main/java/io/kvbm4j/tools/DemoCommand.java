@@ -51,8 +51,8 @@ final class DemoCommand implements Callable<Integer>
     private Path configFile;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "Sets one configuration key (a dotted path, as tiers.g1-blocks=8192). Repeatable; "
-            + "applied after --config.")
+        description = {"Sets one configuration key by its dotted YAML path; repeatable, applied after --config.",
+            "Example: --set tiers.g1-blocks=8192"})
     private Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = {"-n", "--requests"}, paramLabel = "N", defaultValue = "16000",
