@@ -225,8 +225,9 @@ public final class DefaultKvBlockManager implements KvBlockManager
                 pipeline.publish(hi - events + 1, hi);
                 return fail(Status.NO_SPACE);
             }
+            final int earned = g1.table().accessCount(victim);
             g1.evict(victim); // id fields stay readable until the slot is allocated again
-            emit(seq++, BlockEventType.EVICT, victim, requestId, t, now, 0);
+            emit(seq++, BlockEventType.EVICT, victim, requestId, t, now, earned);
         }
         for (int i = 0; i < n; i++)
         {

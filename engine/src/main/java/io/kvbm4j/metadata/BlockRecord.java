@@ -132,6 +132,12 @@ public final class BlockRecord
         return buffer.getInt(ACCESS_COUNT_OFFSET);
     }
 
+    /** Sets the access count. */
+    public void accessCount(final int count)
+    {
+        buffer.putInt(ACCESS_COUNT_OFFSET, count);
+    }
+
     /** Records an access at {@code tick}. */
     public void touch(final long tick, final boolean countIt)
     {

@@ -64,6 +64,7 @@ public final class MetadataStore implements AutoCloseable
         }
     }
 
+
     public long maxEntries()
     {
         return maxEntries;
@@ -94,6 +95,18 @@ public final class MetadataStore implements AutoCloseable
         final byte[] key = new byte[BlockRecordLayout.KEY_BYTES];
         key(hi, lo, key, new UnsafeBuffer(key));
         return map.getUsing(key, out.bytes()) != null;
+    }
+
+    /**
+     * Writes the record of id (hi, lo). For tools, tests and later tiers' handlers; while a manager runs,
+     * its metadata handler is the map's writer, so call this only from that handler's thread or when the
+     * manager is idle.
+     */
+    public void write(final long hi, final long lo, final BlockRecord record)
+    {
+        final byte[] key = new byte[BlockRecordLayout.KEY_BYTES];
+        key(hi, lo, key, new UnsafeBuffer(key));
+        map.put(key, record.bytes());
     }
 
     boolean readInto(final byte[] key, final BlockRecord out)

@@ -29,7 +29,10 @@ public final class BlockEvent
     public long timeNanos;
     /** Reference count of the block after the event. */
     public int refCount;
-    /** Type-specific: tokens after a FILL, the caller's freed slot for DEDUP, else 0. */
+    /**
+     * Type-specific: tokens after a FILL, the caller's freed slot for DEDUP, blocks missed for MATCH_MISS,
+     * the access count the block had earned for EVICT, else 0.
+     */
     public int aux;
 
     /** Sets every field; used by the publisher so no stale value leaks from a previous use. */

@@ -35,12 +35,12 @@ class MetadataStoreTest extends EngineFixture
         assertTrue(record.residentIn(Tier.G1));
         assertFalse(record.residentIn(Tier.G2));
         assertEquals(held[1], record.slot(Tier.G1));
-        assertEquals(2, record.refCount());
+        assertEquals(1, record.refCount(), "as registered: live counts are the block table's");
         assertEquals(1, record.position());
         assertEquals(ids.hi(0), record.parentHi());
         assertEquals(ids.lo(0), record.parentLo());
         assertEquals(m.config().layout().blockBytes(), record.payloadBytes());
-        assertEquals(2, record.accessCount(), "registered, then matched");
+        assertEquals(1, record.accessCount(), "as registered");
 
         releaseAll(m, held, 2);
         releaseAll(m, again, 2);
@@ -49,6 +49,35 @@ class MetadataStoreTest extends EngineFixture
         assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
         assertFalse(m.metadata().read(ids.hi(1), ids.lo(1), record), "evicted from every tier: record dropped");
         assertEquals(0, m.metadata().size());
+        for (final int slot : s)
+        {
+            m.release(slot);
+        }
+    }
+
+    @Test
+    void evictionFromOneOfTwoTiersKeepsTheRecordWithTheEarnedAccessCount()
+    {
+        final DefaultKvBlockManager m = open(config(4));
+        final BlockIds ids = chain(6, 1);
+        final int[] held = new int[1];
+        store(m, ids, 1, held);
+        m.acquire(held[0]);
+        m.release(held[0]);
+        m.release(held[0]);
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        // Pretend G2 also holds the block (what an offload will record), then evict it from G1.
+        final BlockRecord record = new BlockRecord();
+        assertTrue(m.metadata().read(ids.hi(0), ids.lo(0), record));
+        record.slot(Tier.G2.ordinal(), 3);
+        m.metadata().write(ids.hi(0), ids.lo(0), record);
+        final int[] s = new int[4];
+        assertEquals(4, m.allocate(4, 2, s));
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        assertTrue(m.metadata().read(ids.hi(0), ids.lo(0), record), "still held by G2");
+        assertFalse(record.residentIn(Tier.G1));
+        assertTrue(record.residentIn(Tier.G2));
+        assertEquals(2, record.accessCount(), "registered and acquired once");
         for (final int slot : s)
         {
             m.release(slot);
@@ -73,7 +102,7 @@ class MetadataStoreTest extends EngineFixture
             final BlockRecord record = new BlockRecord();
             assertTrue(reopened.read(ids.hi(2), ids.lo(2), record));
             assertEquals(2, record.position());
-            assertEquals(0, record.refCount());
+            assertEquals(1, record.refCount(), "as of its registration; a restart holds no references");
         }
     }
 }
