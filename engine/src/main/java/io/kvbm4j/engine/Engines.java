@@ -2,6 +2,7 @@ package io.kvbm4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -16,6 +17,7 @@ import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.policy.EvictionPolicy;
 import io.kvbm4j.policy.LruEvictionPolicy;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.tiers.host.HostSlotMemory;
@@ -49,6 +51,7 @@ public final class Engines
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private EpochNanoClock clock = new SystemEpochNanoClock();
         private AccessHistory history;
+        private IntFunction<EvictionPolicy> g1Policy = LruEvictionPolicy::new;
 
         private Builder(final EngineConfig config)
         {
@@ -69,6 +72,13 @@ public final class Engines
         public Builder history(final AccessHistory history)
         {
             this.history = history;
+            return this;
+        }
+
+        /** The G1 eviction policy, made for the tier's slot count (LRU by default). */
+        public Builder g1Policy(final IntFunction<EvictionPolicy> policy)
+        {
+            this.g1Policy = policy;
             return this;
         }
 
@@ -96,7 +106,7 @@ public final class Engines
             final CounterArray counters = new CounterArray();
             final AccessHistory accessHistory = history != null ? history :
                 new AccessHistory(4 * (config.g1Blocks() + config.g2Blocks()));
-            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), new LruEvictionPolicy(config.g1Blocks()),
+            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), g1Policy.apply(config.g1Blocks()),
                 accessHistory);
             BlockPool g2 = null;
             HostSlotMemory g2Memory = null;

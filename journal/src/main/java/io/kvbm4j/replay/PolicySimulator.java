@@ -72,8 +72,12 @@ public final class PolicySimulator implements AutoCloseable
         return capacity;
     }
 
-    /** Replays one request. */
-    public void access(final BlockIds ids)
+    /**
+     * Replays one request.
+     *
+     * @return k, the length of the request's leading run found resident.
+     */
+    public int access(final BlockIds ids)
     {
         final int n = ids.size();
         final int limit = Math.min(n, capacity);
@@ -116,6 +120,7 @@ public final class PolicySimulator implements AutoCloseable
         }
         accessCursor += n;
         requests++;
+        return k;
     }
 
     /** Blocks hit so far. */

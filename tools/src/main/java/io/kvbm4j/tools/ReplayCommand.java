@@ -1,0 +1,323 @@
+package io.kvbm4j.tools;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+import io.kvbm4j.replay.JournalTraceReader;
+import io.kvbm4j.replay.MooncakeTraceReader;
+import io.kvbm4j.replay.PolicyKind;
+import io.kvbm4j.replay.PolicyReplay;
+import io.kvbm4j.replay.ReplayResult;
+import io.kvbm4j.replay.TraceException;
+import io.kvbm4j.replay.TraceReader;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kvbm4j replay}: replays a published trace or a kvbm4j journal offline, for every policy and
+ * capacity asked, and reports block hit rates, the share of the LRU→OPT gap each policy closes, and
+ * throughput. Semantics: shared/traces/README.md (see docs/REPLAY.md).
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Replays a trace offline to compare eviction policies and size tiers.",
+        "Policy-only mode (default) simulates metadata only; --engine drives the full engine; " +
+            "--tiers reports hits per tier."})
+public final class ReplayCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--trace", required = true, paramLabel = "FILE",
+        description = "Trace file (mooncake JSONL) or journal directory.")
+    private Path trace;
+
+    @Option(names = "--format", defaultValue = "mooncake", paramLabel = "mooncake|journal",
+        description = "Trace format (default: ${DEFAULT-VALUE}).")
+    private String format;
+
+    @Option(names = "--capacities", split = ",", paramLabel = "N,N,...",
+        defaultValue = "500,1000,2000,4000,8000,16000,32000",
+        description = "Cache capacities in blocks (default: ${DEFAULT-VALUE}).")
+    private int[] capacities;
+
+    @Option(names = "--policies", split = ",", defaultValue = "lru,opt", paramLabel = "P,P,...|all",
+        description = "Policies: all, or some of the names listed by --list-policies (default: ${DEFAULT-VALUE}).")
+    private List<String> policies;
+
+    @Option(names = "--block-tokens", defaultValue = "512", paramLabel = "N",
+        description = "Tokens per trace block; sizes payloads in --engine mode (default: ${DEFAULT-VALUE}).")
+    private int blockTokens;
+
+    @Option(names = "--csv", description = "Print only CSV to stdout: policy,capacity_blocks,block_hit_rate,gap_closed.")
+    private boolean csv;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write report.html, PNG charts and results.csv here.")
+    private Path out;
+
+    @Option(names = "--tiers", paramLabel = "g1=N,g2=N,g3=N",
+        description = "Multi-tier mode: capacities per tier; reports hits per tier.")
+    private String tiers;
+
+    @Option(names = "--engine", description = "Replay through the full engine (ring, metadata, journal) and " +
+        "report latency too; OPT is skipped there (it needs the future).")
+    private boolean engine;
+
+    @Option(names = "--journal", paramLabel = "DIR", description = "With --engine: also journal every event here.")
+    private Path journal;
+
+    @Option(names = "--no-progress", description = "No progress bar (it is off anyway when stderr is not a terminal).")
+    private boolean noProgress;
+
+    @Override
+    public Integer call()
+    {
+        final List<PolicyKind> kinds = parsePolicies();
+        for (final int c : capacities)
+        {
+            if (c <= 0 || c > (1 << 25))
+            {
+                throw new ParameterException(spec.commandLine(), "--capacities: " + c + " is not in 1.." + (1 << 25));
+            }
+        }
+        if (blockTokens <= 0 || blockTokens > 65536)
+        {
+            throw new ParameterException(spec.commandLine(), "--block-tokens: must be in 1..65536");
+        }
+        final Supplier<TraceReader> source = source();
+        final PrintWriter outWriter = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        try
+        {
+            if (tiers != null)
+            {
+                return TierReplay.run(source, kinds, parseTiers(), csv, outWriter, err);
+            }
+            if (engine)
+            {
+                return EngineReplay.run(source, kinds, capacities, blockTokens, journal, csv, out, outWriter, err);
+            }
+            return policyOnly(source, kinds, outWriter, err);
+        }
+        catch (final TraceException ex)
+        {
+            err.println("kvbm4j replay: " + ex.getMessage());
+            err.flush();
+            return 2;
+        }
+    }
+
+    private int policyOnly(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final PrintWriter outWriter,
+        final PrintWriter err)
+    {
+        // LRU and OPT are always run: they anchor gap_closed. Only the policies asked for are printed.
+        final Set<PolicyKind> run = new LinkedHashSet<>(kinds);
+        run.add(PolicyKind.LRU);
+        run.add(PolicyKind.OPT);
+        final long start = System.nanoTime();
+        final List<ReplayResult> results;
+        try (Progress progress = Progress.open(source, noProgress, err))
+        {
+            results = PolicyReplay.run(source, new ArrayList<>(run), capacities, progress);
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        final Map<Integer, Double> lru = new HashMap<>();
+        final Map<Integer, Double> opt = new HashMap<>();
+        for (final ReplayResult r : results)
+        {
+            if (r.policy().equals(PolicyKind.LRU.cliName()))
+            {
+                lru.put(r.capacityBlocks(), r.hitRate());
+            }
+            if (r.policy().equals(PolicyKind.OPT.cliName()))
+            {
+                opt.put(r.capacityBlocks(), r.hitRate());
+            }
+        }
+        final List<ReplayResult> shown = new ArrayList<>();
+        for (final PolicyKind k : kinds)
+        {
+            for (final ReplayResult r : results)
+            {
+                if (r.policy().equals(k.cliName()))
+                {
+                    shown.add(r);
+                }
+            }
+        }
+        if (csv)
+        {
+            ReplayReport.writeCsv(outWriter, shown, lru, opt);
+        }
+        else
+        {
+            printTable(outWriter, shown, lru, opt, seconds);
+        }
+        outWriter.flush();
+        if (out != null)
+        {
+            final Path report = ReplayReport.write(out, trace.toString(), shown, lru, opt, null);
+            err.println("report: " + report.toAbsolutePath());
+            err.flush();
+        }
+        return 0;
+    }
+
+    private void printTable(final PrintWriter w, final List<ReplayResult> shown, final Map<Integer, Double> lru,
+        final Map<Integer, Double> opt, final double seconds)
+    {
+        final ReplayResult first = shown.get(0);
+        w.printf(Locale.ROOT, "kvbm4j replay: %s (%s), %,d requests, %,d block accesses, %.1f s%n", trace, format,
+            first.requests(), first.accesses(), seconds);
+        w.printf(Locale.ROOT, "%n  %-10s %10s %10s %11s %14s%n", "policy", "capacity", "hit rate", "gap closed",
+            "accesses/s");
+        for (final ReplayResult r : shown)
+        {
+            final double gap = r.gapClosed(lru.get(r.capacityBlocks()), opt.get(r.capacityBlocks()));
+            w.printf(Locale.ROOT, "  %-10s %,10d %10.4f %11s %,14.0f%n", r.policy(), r.capacityBlocks(), r.hitRate(),
+                Double.isNaN(gap) ? "-" : String.format(Locale.ROOT, "%.3f", gap), r.accessesPerSecond());
+        }
+        w.printf(Locale.ROOT, "%n  gap closed = (policy - LRU) / (OPT - LRU) at the same capacity; accesses/s is " +
+            "policy work only, parsing excluded%n");
+    }
+
+    private List<PolicyKind> parsePolicies()
+    {
+        final List<PolicyKind> kinds = new ArrayList<>();
+        for (final String name : policies)
+        {
+            if (name.equals("all"))
+            {
+                for (final PolicyKind k : PolicyKind.values())
+                {
+                    if (!kinds.contains(k))
+                    {
+                        kinds.add(k);
+                    }
+                }
+                continue;
+            }
+            final PolicyKind k = PolicyKind.parse(name);
+            if (k == null)
+            {
+                throw new ParameterException(spec.commandLine(), "--policies: unknown policy '" + name + "' (have " +
+                    PolicyKind.names() + ", or all)");
+            }
+            if (!kinds.contains(k))
+            {
+                kinds.add(k);
+            }
+        }
+        return kinds;
+    }
+
+    private int[] parseTiers()
+    {
+        final String[] parts = tiers.split(",");
+        final int[] caps = new int[parts.length];
+        for (int i = 0; i < parts.length; i++)
+        {
+            final String expected = "g" + (i + 1) + "=";
+            if (!parts[i].startsWith(expected))
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: expected " + expected + "N at '" + parts[i] +
+                    "' (tiers in order g1, g2, g3, g4)");
+            }
+            try
+            {
+                caps[i] = Integer.parseInt(parts[i].substring(expected.length()));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: '" + parts[i] + "' is not a block count");
+            }
+            if (caps[i] <= 0)
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: '" + parts[i] + "' must be positive");
+            }
+        }
+        if (caps.length > 4)
+        {
+            throw new ParameterException(spec.commandLine(), "--tiers: at most g1..g4");
+        }
+        return caps;
+    }
+
+    private Supplier<TraceReader> source()
+    {
+        switch (format)
+        {
+            case "mooncake":
+                return () -> new MooncakeTraceReader(trace);
+            case "journal":
+                return () -> new JournalTraceReader(trace);
+            default:
+                throw new ParameterException(spec.commandLine(), "--format: must be mooncake or journal, got '" +
+                    format + "'");
+        }
+    }
+
+    /** A progress bar on stderr, fed bytes read; silent when stderr is not a terminal or it is turned off. */
+    static final class Progress implements LongConsumer, AutoCloseable
+    {
+        private final ProgressBar bar;
+        private long calls;
+
+        private Progress(final ProgressBar bar)
+        {
+            this.bar = bar;
+        }
+
+        static Progress open(final Supplier<TraceReader> source, final boolean off, final PrintWriter err)
+        {
+            if (off || System.console() == null)
+            {
+                return new Progress(null);
+            }
+            final long total;
+            try (TraceReader r = source.get())
+            {
+                total = r.totalBytes();
+            }
+            final ProgressBar bar = new ProgressBarBuilder().setTaskName("replay")
+                .setInitialMax(total > 0 ? total : -1)
+                .setUnit(" MiB", 1 << 20)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .build();
+            return new Progress(bar);
+        }
+
+        @Override
+        public void accept(final long bytes)
+        {
+            if (bar != null && (++calls & 255) == 0)
+            {
+                bar.stepTo(bytes);
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            if (bar != null)
+            {
+                bar.close();
+            }
+        }
+    }
+}
