@@ -26,7 +26,9 @@ import org.openjdk.jmh.results.ScalarResult;
  *       during the iteration included: the ring handlers (the metadata store's Chronicle Map updates),
  *       JMH's infrastructure, the JVM's service threads.</li>
  * </ul>
- * The two add up to {@code gc.alloc.rate.norm}. Uses HotSpot's allocation counters
+ * The two add up to {@code gc.alloc.rate.norm}. The last measured iteration of a fork also runs the
+ * trial teardown on the worker (closing a manager allocates), so read the per-iteration lines, or runs
+ * long enough that this fixed cost vanishes per operation. Uses HotSpot's allocation counters
  * ({@code com.sun.management.ThreadMXBean}), the source {@code -prof gc} uses. Worker threads that start
  * during an iteration count from zero.
  *
