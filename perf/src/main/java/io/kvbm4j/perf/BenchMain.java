@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
@@ -84,11 +85,12 @@ public final class BenchMain
         }
         try
         {
-            if (runner.run().isEmpty())
-            {
-                System.err.println("No matching benchmarks; list them with -l.");
-                System.exit(1);
-            }
+            runner.run();
+        }
+        catch (final NoBenchmarksException ex)
+        {
+            System.err.println("No benchmark matches " + cmd.getIncludes() + "; list them with -l.");
+            System.exit(1);
         }
         catch (final RunnerException ex)
         {
