@@ -28,8 +28,9 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
  * each fill it with {@value #BLOCK_TOKENS} tokens, complete it with a fresh id (its parent is the previous
  * block of the request), register it; then release all of them. The pool starts full of cached (INACTIVE)
  * chains, so every allocate evicts {@value #REQUEST_BLOCKS} blocks: the least recently released chain, leaf
- * first. Per block that is 6 ring events (allocate, evict, fill, complete, register, release), 3 of which
- * (register, release, evict) the metadata handler applies to its Chronicle Map.
+ * first. Per block that is 6 ring events (allocate, evict, fill, complete, register, release), 2 of which
+ * (register, evict) the metadata handler applies to its Chronicle Map, so {@code fullRing=spin} is
+ * handler-bound.
  *
  * <p>Ids are fresh 128-bit numbers from a SplitMix64 sequence, not hashes of tokens (hashing is
  * {@code BlockHashingBenchmark}), so no registration deduplicates. See {@link ManagerHarness} for the

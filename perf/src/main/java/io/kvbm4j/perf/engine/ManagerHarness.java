@@ -16,8 +16,9 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
  * A manager opened for one benchmark trial, with its default ring handlers (the metadata store on its own
  * thread), and the benchmark's policy for a full ring.
  *
- * <p>Every manager call publishes ring events, and the metadata handler applies most of them to a
- * Chronicle Map; a serving thread that outruns it fills the ring and gets {@code BACK_PRESSURED}. Two
+ * <p>Every manager call publishes ring events, and the metadata handler applies registrations and
+ * evictions to a Chronicle Map (about a microsecond each); a serving thread that outruns the handlers fills
+ * the ring and gets {@code BACK_PRESSURED}. Two
  * policies, chosen by the benchmarks' {@code fullRing} parameter:
  * <ul>
  *   <li>{@value #SPIN}: a refused call is counted ({@link RingRefusals}) and retried inside the timed

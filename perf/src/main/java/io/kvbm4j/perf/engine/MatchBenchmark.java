@@ -42,8 +42,9 @@ import io.kvbm4j.perf.workload.ZipfSequence;
  *       holding the same ids (keys are prebuilt two-long records).</li>
  *   <li>{@code concurrentHashMapGet}: peer, 64 {@code ConcurrentHashMap.get} on the same keys.</li>
  * </ul>
- * The peers only look up; the manager also pins each block and publishes an event per block, which the
- * metadata handler applies to its Chronicle Map on another thread. See {@link ManagerHarness} for the
+ * The peers only look up; the manager also pins each block and publishes an event per block for the ring
+ * handlers (the metadata handler skips hits and releases: only registrations and evictions reach its
+ * Chronicle Map). See {@link ManagerHarness} for the
  * {@code fullRing} parameter ({@code spin}: sustained rate, handler-bound when {@code :backPressured} is
  * non-zero; {@code drain}: serving thread alone). The manager benchmarks have per-invocation helpers, so
  * JMH time-stamps each invocation (64 or 128 block operations, microseconds long).
