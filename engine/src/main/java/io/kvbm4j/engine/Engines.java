@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 import org.agrona.concurrent.EpochNanoClock;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 
 import com.lmax.disruptor.EventHandler;
 
@@ -49,7 +49,7 @@ public final class Engines
         private final EngineConfig config;
         private final List<EventHandler<BlockEvent>> handlers = new ArrayList<>();
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
-        private EpochNanoClock clock = new SystemEpochNanoClock();
+        private EpochNanoClock clock = new OffsetEpochNanoClock(); // System.nanoTime-based: no Instant per call
         private AccessHistory history;
         private IntFunction<EvictionPolicy> g1Policy = LruEvictionPolicy::new;
 

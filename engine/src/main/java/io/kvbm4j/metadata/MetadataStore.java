@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import net.openhft.chronicle.hash.serialization.impl.ByteArraySizedReader;
 import net.openhft.chronicle.map.ChronicleMap;
 
 /**
@@ -40,6 +41,11 @@ public final class MetadataStore implements AutoCloseable
             .name("kvbm4j-block-metadata")
             .constantKeySizeBySample(new byte[BlockRecordLayout.KEY_BYTES])
             .constantValueSizeBySample(new byte[BlockRecordLayout.RECORD_BYTES])
+            // Reused wrappers and no previous-value copies: a register or evict allocates nothing.
+            .keyReaderAndDataAccess(ByteArraySizedReader.INSTANCE, new ReusingByteArrayDataAccess())
+            .valueReaderAndDataAccess(ByteArraySizedReader.INSTANCE, new ReusingByteArrayDataAccess())
+            .putReturnsNull(true)
+            .removeReturnsNull(true)
             .entries(maxEntries);
         try
         {

@@ -1,4 +1,4 @@
-package io.kvbm4j.perf.metadata;
+package io.kvbm4j.metadata;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.RandomDataInput;
@@ -14,9 +14,9 @@ import net.openhft.chronicle.wire.WireOut;
  * arrays does. Chronicle's own {@code ByteArrayDataAccess} calls {@code BytesStore.wrap} on every lookup
  * or write, which allocates a heap store and its reference-counting objects each time.
  *
- * <p>A prototype of a fix for the engine's {@code MetadataStore}, measured as a peer in
- * {@link MetadataHandlerBenchmark}; not used by the engine. Chronicle copies a data access per query
- * context (per thread), so each instance serves one thread.
+ * <p>Used by {@link MetadataStore} for keys and values: with it a register or evict allocates nothing
+ * (measured by {@code MetadataHandlerBenchmark} in {@code perf} against Chronicle's default access).
+ * Chronicle copies a data access per query context (per thread), so each instance serves one thread.
  */
 public final class ReusingByteArrayDataAccess extends AbstractData<byte[]> implements DataAccess<byte[]>
 {
