@@ -47,7 +47,8 @@ public final class MetadataHandler implements EventHandler<BlockEvent>
         {
             case REGISTER:
                 MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
-                if (!store.readInto(key, record))
+                // Only read when another tier may hold the block: otherwise the record is this tier's alone.
+                if (event.otherTiers == 0 || !store.readInto(key, record))
                 {
                     record.clear();
                 }
@@ -63,7 +64,12 @@ public final class MetadataHandler implements EventHandler<BlockEvent>
                 break;
             case EVICT:
                 MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
-                if (store.readInto(key, record))
+                if (event.otherTiers == 0)
+                {
+                    store.remove(key); // no other tier holds it: the record goes without a read
+                    counters.increment(Counter.METADATA_UPDATES);
+                }
+                else if (store.readInto(key, record))
                 {
                     record.slot(event.tier, -1);
                     record.accessCount(event.aux);

@@ -30,6 +30,12 @@ public final class BlockEvent
     /** Reference count of the block after the event. */
     public int refCount;
     /**
+     * Residency bits ({@link io.kvbm4j.api.Tier#bit()}) of the block in tiers other than {@link #tier}, as
+     * the serving thread knows them (0 while only G1 holds blocks). Lets the metadata handler write or
+     * drop a record without reading it first.
+     */
+    public int otherTiers;
+    /**
      * Type-specific: tokens after a FILL, the caller's freed slot for DEDUP, blocks missed for MATCH_MISS,
      * the access count the block had earned for EVICT, else 0.
      */
@@ -54,6 +60,7 @@ public final class BlockEvent
         this.timeNanos = timeNanos;
         this.refCount = refCount;
         this.aux = aux;
+        this.otherTiers = 0;
     }
 
     @Override

@@ -58,29 +58,28 @@ class MetadataStoreTest extends EngineFixture
     @Test
     void evictionFromOneOfTwoTiersKeepsTheRecordWithTheEarnedAccessCount()
     {
-        final DefaultKvBlockManager m = open(config(4));
-        final BlockIds ids = chain(6, 1);
-        final int[] held = new int[1];
-        store(m, ids, 1, held);
-        m.acquire(held[0]);
-        m.release(held[0]);
-        m.release(held[0]);
-        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
-        // Pretend G2 also holds the block (what an offload will record), then evict it from G1.
-        final BlockRecord record = new BlockRecord();
-        assertTrue(m.metadata().read(ids.hi(0), ids.lo(0), record));
-        record.slot(Tier.G2.ordinal(), 3);
-        m.metadata().write(ids.hi(0), ids.lo(0), record);
-        final int[] s = new int[4];
-        assertEquals(4, m.allocate(4, 2, s));
-        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
-        assertTrue(m.metadata().read(ids.hi(0), ids.lo(0), record), "still held by G2");
-        assertFalse(record.residentIn(Tier.G1));
-        assertTrue(record.residentIn(Tier.G2));
-        assertEquals(2, record.accessCount(), "registered and acquired once");
-        for (final int slot : s)
+        try (MetadataStore store = new MetadataStore(16, null))
         {
-            m.release(slot);
+            final io.kvbm4j.metrics.CounterArray counters = new io.kvbm4j.metrics.CounterArray();
+            final MetadataHandler handler = new MetadataHandler(store, counters, 4096);
+            final io.kvbm4j.pipeline.BlockEvent e = new io.kvbm4j.pipeline.BlockEvent();
+            e.set(io.kvbm4j.pipeline.BlockEventType.REGISTER, Tier.G1.ordinal(), 5, 1, 2, 0, 0, 0, 7, 1, 0, 1, 0);
+            handler.onEvent(e, 0, true);
+            final BlockRecord record = new BlockRecord();
+            assertTrue(store.read(1, 2, record));
+            record.slot(Tier.G2.ordinal(), 3); // what an offload will record
+            store.write(1, 2, record);
+            e.set(io.kvbm4j.pipeline.BlockEventType.EVICT, Tier.G1.ordinal(), 5, 1, 2, 0, 0, 0, 7, 2, 0, 0, 9);
+            e.otherTiers = Tier.G2.bit();
+            handler.onEvent(e, 1, true);
+            assertTrue(store.read(1, 2, record), "still held by G2");
+            assertFalse(record.residentIn(Tier.G1));
+            assertTrue(record.residentIn(Tier.G2));
+            assertEquals(9, record.accessCount(), "the access count the block earned in G1");
+            e.set(io.kvbm4j.pipeline.BlockEventType.EVICT, Tier.G2.ordinal(), 3, 1, 2, 0, 0, 0, 7, 3, 0, 0, 9);
+            handler.onEvent(e, 2, true);
+            assertFalse(store.read(1, 2, record), "no tier holds it: dropped");
+            assertEquals(3, counters.get(io.kvbm4j.api.Counter.METADATA_UPDATES));
         }
     }
 
