@@ -307,6 +307,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
             return fail(check);
         }
         final int existing = g1.duplicateOf(slot);
+        if (existing >= 0 && g1.table().refCount(existing) == Integer.MAX_VALUE)
+        {
+            return fail(Status.INVALID_STATE); // the existing block cannot take one more reference
+        }
         if (existing < 0 && (long)g1.activeCount() + g1.inactiveCount() >= maxRegistered)
         {
             return fail(Status.NO_SPACE); // the metadata store is sized for maxRegistered records

@@ -237,12 +237,7 @@ public final class BlockPool implements AutoCloseable
         {
             return Status.INVALID_ARGUMENT;
         }
-        if (table.state(slot) != BlockState.COMPLETE.code())
-        {
-            return Status.INVALID_STATE;
-        }
-        final int existing = duplicateOf(slot);
-        return existing >= 0 && table.refCount(existing) == Integer.MAX_VALUE ? Status.INVALID_STATE : 0;
+        return table.state(slot) != BlockState.COMPLETE.code() ? Status.INVALID_STATE : 0;
     }
 
     /**
@@ -269,18 +264,22 @@ public final class BlockPool implements AutoCloseable
         }
         final long hi = table.idHi(slot);
         final long lo = table.idLo(slot);
-        final int existing = index.get(hi, lo);
+        // Find the parent before indexing this block, so a block can never become its own parent.
+        final int parentSlot = table.hasFlag(slot, FLAG_HAS_PARENT) ?
+            index.get(table.parentHi(slot), table.parentLo(slot)) : -1;
+        // One probe both detects a duplicate and inserts; never full: at most capacity registered blocks.
+        final int existing = index.putIfAbsent(hi, lo, slot);
         if (existing >= 0)
         {
+            if (table.refCount(existing) == Integer.MAX_VALUE)
+            {
+                return Status.INVALID_STATE; // nothing changed: the existing block cannot take one more reference
+            }
             acquireRegistered(existing, tick);
             complete--;
             toFree(slot);
             return existing;
         }
-        // Find the parent before indexing this block, so a block can never become its own parent.
-        final int parentSlot = table.hasFlag(slot, FLAG_HAS_PARENT) ?
-            index.get(table.parentHi(slot), table.parentLo(slot)) : -1;
-        index.putIfAbsent(hi, lo, slot); // cannot be full: at most capacity registered blocks
         table.parentSlot(slot, parentSlot);
         if (parentSlot >= 0)
         {
@@ -348,6 +347,7 @@ public final class BlockPool implements AutoCloseable
         return Status.INVALID_STATE;
     }
 
+    /** Callers have checked that the count is below Integer.MAX_VALUE (see checkAcquire, register). */
     private int acquireRegistered(final int slot, final long tick)
     {
         final int refs = table.refCount(slot);
