@@ -12,7 +12,7 @@ import io.kvbm4j.tiers.memory.AlignedMemory;
  * <p>Owns: the records. Concurrency: owned by the tier's owning thread (the serving thread); no other
  * thread reads it. Accessors are plain loads and stores. No allocation after construction.
  */
-public final class BlockTable implements AutoCloseable
+public final class BlockTable implements AutoCloseable, io.kvbm4j.registry.BlockIndex.Keys
 {
     private final int capacity;
     private final AlignedMemory memory;
@@ -67,11 +67,13 @@ public final class BlockTable implements AutoCloseable
         buffer.putInt(at(slot, REF_COUNT_OFFSET), refCount);
     }
 
+    @Override
     public long idHi(final int slot)
     {
         return buffer.getLong(at(slot, ID_HI_OFFSET));
     }
 
+    @Override
     public long idLo(final int slot)
     {
         return buffer.getLong(at(slot, ID_LO_OFFSET));

@@ -59,7 +59,7 @@ public final class BlockPool implements AutoCloseable
         this.tier = tier;
         this.capacity = capacity;
         this.table = new BlockTable(capacity);
-        this.index = new BlockIndex(capacity);
+        this.index = new BlockIndex(capacity, table);
         this.policy = policy;
         this.freeStack = new int[capacity];
         // Lowest slot numbers are handed out first.

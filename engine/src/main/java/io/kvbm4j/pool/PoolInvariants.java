@@ -134,10 +134,9 @@ public final class PoolInvariants
                 seen[s] = true;
             }
         }
-        pool.index().forEach((hi, lo, slot) ->
+        pool.index().forEach((hi, lo, slot, hashConsistent) ->
         {
-            if (slot < 0 || slot >= capacity || table.state(slot) != BlockState.REGISTERED.code() ||
-                table.idHi(slot) != hi || table.idLo(slot) != lo)
+            if (slot < 0 || slot >= capacity || table.state(slot) != BlockState.REGISTERED.code() || !hashConsistent)
             {
                 errors.append("index entry ").append(Long.toHexString(hi)).append(Long.toHexString(lo))
                     .append(" -> slot ").append(slot).append(" has no matching registered block\n");
