@@ -16,7 +16,7 @@ import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
-import io.kvbm4j.engine.Engines;
+import io.kvbm4j.journal.JournaledEngines;
 import io.kvbm4j.pool.BlockPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -107,7 +107,7 @@ final class DemoCommand implements Callable<Integer>
             .withMinTurnGap(Math.max(ChatWorkload.Shape.defaults().minTurnGap(), 2 * batch));
         final ChatWorkload workload = new ChatWorkload(shape, seed);
 
-        try (DefaultKvBlockManager manager = Engines.open(config))
+        try (DefaultKvBlockManager manager = JournaledEngines.open(config))
         {
             final ServingLoop loop = new ServingLoop(
                 manager, config.saltRecord().salt(config.hash()), shape, batch, pacing);
