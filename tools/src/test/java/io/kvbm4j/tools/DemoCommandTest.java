@@ -1,12 +1,9 @@
 package io.kvbm4j.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -15,31 +12,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
-
 /** Runs the command line in process, as {@code bin/kvbm4j} would, with captured output. No timings. */
 class DemoCommandTest
 {
     private static final Pattern HIT_RATE = Pattern.compile("block hit rate\\s+([0-9.]+) %");
 
-    /** Exit code and captured streams of one run. */
-    private record Run(int exitCode, String out, String err)
+    private static CommandRun run(final String... args)
     {
-        String all()
-        {
-            return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err;
-        }
-    }
-
-    private static Run run(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        final int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        return CommandRun.of(args);
     }
 
     private static long number(final String out, final String label)
@@ -52,7 +32,7 @@ class DemoCommandTest
     @Test
     void smallDemoExitsZeroAndPrintsASummaryWithCacheHits()
     {
-        final Run r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256");
+        final CommandRun r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256");
         assertEquals(0, r.exitCode(), r.all());
         assertEquals(200, number(r.out(), "requests"), r.all());
         final Matcher hit = HIT_RATE.matcher(r.out());
@@ -69,8 +49,8 @@ class DemoCommandTest
     @Test
     void sameSeedServesTheSameBlocks()
     {
-        final Run a = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
-        final Run b = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
+        final CommandRun a = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
+        final CommandRun b = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
         assertEquals(0, a.exitCode(), a.all());
         assertEquals(0, b.exitCode(), b.all());
         assertEquals(number(a.out(), "blocks requested"), number(b.out(), "blocks requested"));
@@ -81,7 +61,7 @@ class DemoCommandTest
     {
         // A 64-entry ring cannot take the events of a 64-block match: those requests are refused and
         // computed without caching; everything else still runs and every block is given back.
-        final Run r = run("demo", "--requests", "200", "--no-pacing", "--set", "ring.size=64", "--set",
+        final CommandRun r = run("demo", "--requests", "200", "--no-pacing", "--set", "ring.size=64", "--set",
             "tiers.g1-blocks=512");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(number(r.out(), "other refusals") > 0, r.all());
@@ -94,7 +74,7 @@ class DemoCommandTest
     {
         final Path file = dir.resolve("small.yaml");
         Files.writeString(file, "tiers:\n  g1-blocks: 320\n");
-        final Run r = run("demo", "--requests", "50", "--config", file.toString());
+        final CommandRun r = run("demo", "--requests", "50", "--config", file.toString());
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.out().contains("320 G1 blocks"), r.all());
     }
@@ -102,36 +82,36 @@ class DemoCommandTest
     @Test
     void unknownSetKeyExitsTwoWithAMessageNamingTheKey()
     {
-        final Run r = run("demo", "--requests", "10", "--set", "tiers.g9-blocks=256");
+        final CommandRun r = run("demo", "--requests", "10", "--set", "tiers.g9-blocks=256");
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("tiers.g9-blocks"), r.all());
-        assertNoStackTrace(r);
+        r.assertNoStackTrace();
         assertEquals("", r.out(), r.all());
     }
 
     @Test
     void outOfRangeSetValueExitsTwoWithTheAllowedRange()
     {
-        final Run r = run("demo", "--set", "tiers.g1-blocks=0");
+        final CommandRun r = run("demo", "--set", "tiers.g1-blocks=0");
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("tiers.g1-blocks: must be an integer in 1.."), r.all());
-        assertNoStackTrace(r);
+        r.assertNoStackTrace();
     }
 
     @Test
     void missingConfigFileExitsTwoNamingTheFile(@TempDir final Path dir)
     {
         final Path missing = dir.resolve("nope.yaml");
-        final Run r = run("demo", "--config", missing.toString());
+        final CommandRun r = run("demo", "--config", missing.toString());
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains(missing.toString()), r.all());
-        assertNoStackTrace(r);
+        r.assertNoStackTrace();
     }
 
     @Test
     void setWithoutAnEqualsSignIsAUsageError()
     {
-        final Run r = run("demo", "--set", "tiers.g1-blocks");
+        final CommandRun r = run("demo", "--set", "tiers.g1-blocks");
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("--set"), r.all());
     }
@@ -139,7 +119,7 @@ class DemoCommandTest
     @Test
     void unknownOptionIsAUsageError()
     {
-        final Run r = run("demo", "--requets", "5");
+        final CommandRun r = run("demo", "--requets", "5");
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("Unknown option") && r.err().contains("'--requets'"), r.all());
         assertTrue(r.err().contains("--requests"), "suggests the option meant:\n" + r.all());
@@ -148,7 +128,7 @@ class DemoCommandTest
     @Test
     void nonPositiveRequestCountIsAUsageError()
     {
-        final Run r = run("demo", "--requests", "0");
+        final CommandRun r = run("demo", "--requests", "0");
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("--requests must be at least 1"), r.all());
     }
@@ -156,7 +136,7 @@ class DemoCommandTest
     @Test
     void demoHelpListsItsOptions()
     {
-        final Run r = run("demo", "--help");
+        final CommandRun r = run("demo", "--help");
         assertEquals(0, r.exitCode(), r.all());
         for (final String option : new String[] {"--config", "--set", "--requests", "--seed", "--conversations",
             "--batch", "--[no-]pacing"})
@@ -168,7 +148,7 @@ class DemoCommandTest
     @Test
     void topLevelHelpListsTheDemoSubcommand()
     {
-        final Run r = run("--help");
+        final CommandRun r = run("--help");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.out().contains("demo"), r.all());
         assertEquals(0, run("help", "demo").exitCode());
@@ -177,7 +157,7 @@ class DemoCommandTest
     @Test
     void noSubcommandIsAUsageError()
     {
-        final Run r = run();
+        final CommandRun r = run();
         assertEquals(2, r.exitCode(), r.all());
         assertTrue(r.err().contains("Missing required subcommand"), r.all());
     }
@@ -185,14 +165,8 @@ class DemoCommandTest
     @Test
     void versionNamesTheProject()
     {
-        final Run r = run("--version");
+        final CommandRun r = run("--version");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.out().startsWith("kvbm4j "), r.all());
-    }
-
-    private static void assertNoStackTrace(final Run r)
-    {
-        assertFalse(r.err().contains("\tat "), "no stack trace:\n" + r.all());
-        assertFalse(r.err().contains("Exception"), "no exception name:\n" + r.all());
     }
 }
