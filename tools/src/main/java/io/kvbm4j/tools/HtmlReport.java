@@ -157,11 +157,22 @@ final class HtmlReport
         return this;
     }
 
-    /** The latency chart ({@code file}, percentiles on a log axis) and a p50/p99/p99.9/max table, in µs. */
+    /**
+     * The latency chart ({@code file}) and a p50/p99/p99.9/max table, in µs. The chart plots percentiles as
+     * HdrHistogram's plots do, both axes logarithmic: x is N = 1 / (1 - percentile), one call in N is slower (2 is
+     * p50, 100 is p99, 1,000 is p99.9), so the tail gets the room.
+     */
     HtmlReport latency(final String title, final List<Latency> latencies, final String file)
     {
-        final XYChart chart = xyChart(title, "percentile", "latency (µs)");
-        chart.getStyler().setYAxisLogarithmic(true);
+        final XYChart chart = xyChart(title, "1 in N calls is slower: N = 2 is p50, 100 is p99, 1,000 is p99.9",
+            "latency (µs)");
+        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisDecimalPattern("#,##0").setYAxisDecimalPattern("#,##0.###");
+        final double[] x = new double[PERCENTILES.length];
+        for (int i = 0; i < PERCENTILES.length; i++)
+        {
+            x[i] = 100.0 / (100.0 - PERCENTILES[i]);
+        }
         for (final Latency l : latencies)
         {
             final double[] y = new double[PERCENTILES.length];
@@ -170,7 +181,7 @@ final class HtmlReport
                 // A log axis cannot show 0.
                 y[i] = Math.max(0.001, l.histogram().getValueAtPercentile(PERCENTILES[i]) / 1000.0);
             }
-            chart.addSeries(l.name(), PERCENTILES, y).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries(l.name(), x, y).setMarker(SeriesMarkers.CIRCLE);
         }
         chart(chart, file, title);
         heading("Latency (µs)");
