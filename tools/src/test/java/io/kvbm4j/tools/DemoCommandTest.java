@@ -1,11 +1,16 @@
 package io.kvbm4j.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Runs the command line in process, as {@code bin/kvbm4j} would, with captured output. No timings. */
 class DemoCommandTest
 {
+    private static final byte[] PNG_MAGIC = {(byte)0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final Pattern HIT_RATE = Pattern.compile("block hit rate\\s+([0-9.]+) %");
 
     private static CommandRun run(final String... args)
@@ -32,7 +38,7 @@ class DemoCommandTest
     @Test
     void smallDemoExitsZeroAndPrintsASummaryWithCacheHits()
     {
-        final CommandRun r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256");
+        final CommandRun r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256", "--no-report");
         assertEquals(0, r.exitCode(), r.all());
         assertEquals(200, number(r.out(), "requests"), r.all());
         final Matcher hit = HIT_RATE.matcher(r.out());
@@ -49,8 +55,10 @@ class DemoCommandTest
     @Test
     void sameSeedServesTheSameBlocks()
     {
-        final CommandRun a = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
-        final CommandRun b = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300");
+        final CommandRun a = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300",
+            "--no-report");
+        final CommandRun b = run("demo", "--requests", "150", "--seed", "9", "--set", "tiers.g1-blocks=300",
+            "--no-report");
         assertEquals(0, a.exitCode(), a.all());
         assertEquals(0, b.exitCode(), b.all());
         assertEquals(number(a.out(), "blocks requested"), number(b.out(), "blocks requested"));
@@ -62,7 +70,7 @@ class DemoCommandTest
         // A 64-entry ring cannot take the events of a 64-block match: those requests are refused and
         // computed without caching; everything else still runs and every block is given back.
         final CommandRun r = run("demo", "--requests", "200", "--no-pacing", "--set", "ring.size=64", "--set",
-            "tiers.g1-blocks=512");
+            "tiers.g1-blocks=512", "--no-report");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(number(r.out(), "other refusals") > 0, r.all());
         assertTrue(number(r.out(), "blocks not cached") > 0, r.all());
@@ -74,7 +82,7 @@ class DemoCommandTest
     {
         final Path file = dir.resolve("small.yaml");
         Files.writeString(file, "tiers:\n  g1-blocks: 320\n");
-        final CommandRun r = run("demo", "--requests", "50", "--config", file.toString());
+        final CommandRun r = run("demo", "--requests", "50", "--config", file.toString(), "--no-report");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.out().contains("320 G1 blocks"), r.all());
     }
@@ -139,7 +147,7 @@ class DemoCommandTest
         final CommandRun r = run("demo", "--help");
         assertEquals(0, r.exitCode(), r.all());
         for (final String option : new String[] {"--config", "--set", "--requests", "--seed", "--conversations",
-            "--batch", "--[no-]pacing"})
+            "--batch", "--[no-]pacing", "--report", "--no-report"})
         {
             assertTrue(r.out().contains(option), option + " in\n" + r.all());
         }
@@ -168,5 +176,54 @@ class DemoCommandTest
         final CommandRun r = run("--version");
         assertEquals(0, r.exitCode(), r.all());
         assertTrue(r.out().startsWith("kvbm4j "), r.all());
+    }
+
+    @Test
+    void demoWritesAReportWithChartsAndNamesItLast(@TempDir final Path dir) throws IOException
+    {
+        final Path reportDir = dir.resolve("report");
+        final CommandRun r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256", "--report",
+            reportDir.toString());
+        assertEquals(0, r.exitCode(), r.all());
+        assertEquals("", r.err(), r.all());
+        final Path html = reportDir.resolve("report.html");
+        final List<String> lines = r.out().lines().toList();
+        assertEquals("report: " + html.toAbsolutePath(), lines.get(lines.size() - 1), r.all());
+        final String page = Files.readString(html);
+        for (final String png : new String[] {"hit_rate.png", "evictions.png", "latency.png"})
+        {
+            final byte[] bytes = Files.readAllBytes(reportDir.resolve(png));
+            assertTrue(bytes.length > PNG_MAGIC.length, png);
+            assertArrayEquals(PNG_MAGIC, Arrays.copyOf(bytes, PNG_MAGIC.length), png + " is a PNG");
+            assertTrue(page.contains("<img src=\"" + png + "\""), png + " shown in\n" + page);
+        }
+        assertTrue(page.contains("<td>blocks evicted</td><td>" + String.format(Locale.ROOT, "%,d",
+            number(r.out(), "blocks evicted")) + "</td>"), "the summary numbers, as printed:\n" + page);
+        assertTrue(page.contains("<td>match</td>") && page.contains("<td>allocate</td>"), page);
+
+        // The timeline's running totals end where the summary does.
+        final List<String> timeline = Files.readAllLines(reportDir.resolve("timeline.csv"));
+        assertEquals("requests,blocks_requested,blocks_hit,blocks_evicted", timeline.get(0));
+        assertEquals(11, timeline.size(), "200 requests in 10 windows of 20:\n" + timeline);
+        final String[] last = timeline.get(timeline.size() - 1).split(",");
+        assertEquals(200, Long.parseLong(last[0]));
+        assertEquals(number(r.out(), "blocks requested"), Long.parseLong(last[1]));
+        assertEquals(number(r.out(), "blocks evicted"), Long.parseLong(last[3]));
+    }
+
+    @Test
+    void noReportWritesNoReport()
+    {
+        final CommandRun r = run("demo", "--requests", "20", "--no-report");
+        assertEquals(0, r.exitCode(), r.all());
+        assertFalse(r.out().contains("report:"), r.all());
+    }
+
+    @Test
+    void reportAndNoReportTogetherAreAUsageError(@TempDir final Path dir)
+    {
+        final CommandRun r = run("demo", "--requests", "20", "--no-report", "--report", dir.toString());
+        assertEquals(2, r.exitCode(), r.all());
+        assertTrue(r.err().contains("--report and --no-report"), r.all());
     }
 }
