@@ -45,6 +45,7 @@ final class DemoReport
         hits.addSeries("since the start", x, cumulative);
         final XYChart evictions = HtmlReport.xyChart("Blocks evicted over the run", "requests served",
             "blocks evicted " + per);
+        evictions.getStyler().setYAxisMin(0.0);
         evictions.addSeries(per, x, evicted);
 
         return report.heading("Over the run")
