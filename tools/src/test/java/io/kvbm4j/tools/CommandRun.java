@@ -1,9 +1,12 @@
 package io.kvbm4j.tools;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 
@@ -13,7 +16,7 @@ import picocli.CommandLine;
  */
 record CommandRun(int exitCode, String out, String err)
 {
-    static CommandRun of(final String... args)
+    static CommandRun run(final String... args)
     {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
@@ -28,6 +31,14 @@ record CommandRun(int exitCode, String out, String err)
     String all()
     {
         return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err;
+    }
+
+    /** The number (thousands separators allowed) after {@code label} on an indented summary line of stdout. */
+    long number(final String label)
+    {
+        final Matcher m = Pattern.compile("(?m)^\\s+" + Pattern.quote(label) + "\\s+([0-9,]+)").matcher(out);
+        assertTrue(m.find(), "a '" + label + "' line in\n" + all());
+        return Long.parseLong(m.group(1).replace(",", ""));
     }
 
     void assertNoStackTrace()

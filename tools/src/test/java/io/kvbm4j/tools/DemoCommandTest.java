@@ -1,5 +1,6 @@
 package io.kvbm4j.tools;
 
+import static io.kvbm4j.tools.CommandRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,28 +24,16 @@ class DemoCommandTest
     private static final byte[] PNG_MAGIC = {(byte)0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final Pattern HIT_RATE = Pattern.compile("block hit rate\\s+([0-9.]+) %");
 
-    private static CommandRun run(final String... args)
-    {
-        return CommandRun.of(args);
-    }
-
-    private static long number(final String out, final String label)
-    {
-        final Matcher m = Pattern.compile("\\n\\s+" + Pattern.quote(label) + "\\s+([0-9,]+)").matcher(out);
-        assertTrue(m.find(), "summary has a '" + label + "' line:\n" + out);
-        return Long.parseLong(m.group(1).replace(",", ""));
-    }
-
     @Test
     void smallDemoExitsZeroAndPrintsASummaryWithCacheHits()
     {
         final CommandRun r = run("demo", "--requests", "200", "--set", "tiers.g1-blocks=256", "--no-report");
         assertEquals(0, r.exitCode(), r.all());
-        assertEquals(200, number(r.out(), "requests"), r.all());
+        assertEquals(200, r.number("requests"), r.all());
         final Matcher hit = HIT_RATE.matcher(r.out());
         assertTrue(hit.find(), r.all());
         assertTrue(Double.parseDouble(hit.group(1)) > 0, r.all());
-        assertTrue(number(r.out(), "blocks evicted") > 0, "256 blocks are too few to keep everything:\n" + r.all());
+        assertTrue(r.number("blocks evicted") > 0, "256 blocks are too few to keep everything:\n" + r.all());
         assertTrue(r.out().contains("256 G1 blocks"), r.all());
         assertTrue(r.out().matches("(?s).*match\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+200\\n.*"),
             "match latency line with one call per request:\n" + r.all());
@@ -61,7 +50,7 @@ class DemoCommandTest
             "--no-report");
         assertEquals(0, a.exitCode(), a.all());
         assertEquals(0, b.exitCode(), b.all());
-        assertEquals(number(a.out(), "blocks requested"), number(b.out(), "blocks requested"));
+        assertEquals(a.number("blocks requested"), b.number("blocks requested"));
     }
 
     @Test
@@ -72,8 +61,8 @@ class DemoCommandTest
         final CommandRun r = run("demo", "--requests", "200", "--no-pacing", "--set", "ring.size=64", "--set",
             "tiers.g1-blocks=512", "--no-report");
         assertEquals(0, r.exitCode(), r.all());
-        assertTrue(number(r.out(), "other refusals") > 0, r.all());
-        assertTrue(number(r.out(), "blocks not cached") > 0, r.all());
+        assertTrue(r.number("other refusals") > 0, r.all());
+        assertTrue(r.number("blocks not cached") > 0, r.all());
         assertTrue(r.out().matches("(?s).*checks\\s+ok.*"), r.all());
     }
 
@@ -198,7 +187,7 @@ class DemoCommandTest
             assertTrue(page.contains("<img src=\"" + png + "\""), png + " shown in\n" + page);
         }
         assertTrue(page.contains("<td>blocks evicted</td><td>" + String.format(Locale.ROOT, "%,d",
-            number(r.out(), "blocks evicted")) + "</td>"), "the summary numbers, as printed:\n" + page);
+            r.number("blocks evicted")) + "</td>"), "the summary numbers, as printed:\n" + page);
         assertTrue(page.contains("<td>match</td>") && page.contains("<td>allocate</td>"), page);
 
         // The timeline's running totals end where the summary does.
@@ -207,8 +196,8 @@ class DemoCommandTest
         assertEquals(11, timeline.size(), "200 requests in 10 windows of 20:\n" + timeline);
         final String[] last = timeline.get(timeline.size() - 1).split(",");
         assertEquals(200, Long.parseLong(last[0]));
-        assertEquals(number(r.out(), "blocks requested"), Long.parseLong(last[1]));
-        assertEquals(number(r.out(), "blocks evicted"), Long.parseLong(last[3]));
+        assertEquals(r.number("blocks requested"), Long.parseLong(last[1]));
+        assertEquals(r.number("blocks evicted"), Long.parseLong(last[3]));
     }
 
     @Test

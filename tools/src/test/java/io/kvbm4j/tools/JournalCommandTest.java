@@ -1,5 +1,6 @@
 package io.kvbm4j.tools;
 
+import static io.kvbm4j.tools.CommandRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -86,18 +86,6 @@ class JournalCommandTest
         assertTrue(EXPECTED.get(BlockEventType.MATCH_HIT) > 0, "later turns find their history");
     }
 
-    private static CommandRun run(final String... args)
-    {
-        return CommandRun.of(args);
-    }
-
-    private static long number(final String out, final String label)
-    {
-        final Matcher m = Pattern.compile("(?m)^\\s+" + Pattern.quote(label) + "\\s+([0-9,]+)").matcher(out);
-        assertTrue(m.find(), "a '" + label + "' line in\n" + out);
-        return Long.parseLong(m.group(1).replace(",", ""));
-    }
-
     private static List<String> lines(final String out)
     {
         return out.lines().toList();
@@ -111,20 +99,20 @@ class JournalCommandTest
         assertEquals("", r.err(), r.all());
         for (final Map.Entry<BlockEventType, Long> e : EXPECTED.entrySet())
         {
-            assertEquals(e.getValue(), number(r.out(), e.getKey().name()), e.getKey() + " in\n" + r.all());
+            assertEquals(e.getValue(), r.number(e.getKey().name()), e.getKey() + " in\n" + r.all());
         }
         // One MATCH_MISS per match that stopped short; every request of this workload has a block to miss.
-        assertTrue(number(r.out(), "MATCH_MISS") > 0 && number(r.out(), "MATCH_MISS") <= matchCalls, r.all());
-        assertEquals(eventsPublished, number(r.out(), "records"), "no NOOP fillers in this run:\n" + r.all());
-        assertEquals(matchCalls, number(r.out(), "requests"), "one match per request:\n" + r.all());
+        assertTrue(r.number("MATCH_MISS") > 0 && r.number("MATCH_MISS") <= matchCalls, r.all());
+        assertEquals(eventsPublished, r.number("records"), "no NOOP fillers in this run:\n" + r.all());
+        assertEquals(matchCalls, r.number("requests"), "one match per request:\n" + r.all());
         final long hits = EXPECTED.get(BlockEventType.MATCH_HIT);
         final String rate = String.format(Locale.ROOT, "%.1f %%", 100.0 * hits / (hits + missedBlocks));
         assertTrue(r.out().matches("(?s).*block hit rate\\s+" + Pattern.quote(rate) + ".*"), rate + " in\n" + r.all());
-        assertTrue(number(r.out(), "distinct blocks") > 0, r.all());
-        assertTrue(number(r.out(), "distinct blocks") <= EXPECTED.get(BlockEventType.REGISTER) + hits +
-            number(r.out(), "MATCH_MISS"), r.all());
-        assertEquals(1, number(r.out(), "roll-cycle files"), r.all());
-        assertTrue(number(r.out(), "journal bytes") > 0, r.all());
+        assertTrue(r.number("distinct blocks") > 0, r.all());
+        assertTrue(r.number("distinct blocks") <= EXPECTED.get(BlockEventType.REGISTER) + hits +
+            r.number("MATCH_MISS"), r.all());
+        assertEquals(1, r.number("roll-cycle files"), r.all());
+        assertTrue(r.number("journal bytes") > 0, r.all());
         assertTrue(r.out().contains("first record") && r.out().contains("last record"), r.all());
     }
 
