@@ -213,6 +213,14 @@ final class DemoCommand implements Callable<Integer>
         latency(out, "match", loop.matchNanos());
         latency(out, "allocate", loop.allocateNanos());
         out.flush();
+        if (failures.length() > 0)
+        {
+            // Before the report, so that a report that cannot be written does not hide them.
+            final PrintWriter err = spec.commandLine().getErr();
+            err.println("kvbm4j demo: FAILED, the block manager is in a wrong state:");
+            err.print(failures);
+            err.flush();
+        }
         if (timeline != null)
         {
             final Path html = DemoReport.write(reportDir, about, summary, timeline, List.of(
@@ -222,15 +230,7 @@ final class DemoCommand implements Callable<Integer>
             out.println("report: " + html.toAbsolutePath().normalize());
             out.flush();
         }
-        if (failures.length() > 0)
-        {
-            final PrintWriter err = spec.commandLine().getErr();
-            err.println("kvbm4j demo: FAILED, the block manager is in a wrong state:");
-            err.print(failures);
-            err.flush();
-            return 1;
-        }
-        return 0;
+        return failures.length() > 0 ? 1 : 0;
     }
 
     /** What ran: the configuration and the workload. */
