@@ -63,6 +63,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     static final int GHOST_TURNOVERS = 4;
     static final int GUARD_TURNOVERS = 4;
     static final double TRUST_START = 0;
+    static final double TRUST_EXPLORE = 0.25;
     static final double TRUST_UP = 0.25;
     static final double TRUST_DOWN = 0.5;
     static final int MAX_BACKOFF = 64;
@@ -100,6 +101,8 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     private long windowAccesses;
     private long windowHits;
     private long windowLruHits;
+    private long levelLead;
+    private long levelMisses;
 
     public PrefixAwareEvictionPolicy(final int capacity)
     {
@@ -251,26 +254,34 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
      */
     private void guard()
     {
-        final long lead = windowHits - windowLruHits;
-        final double noise = Math.sqrt(Math.max(1, windowAccesses - windowLruHits));
-        if (lead < -noise)
+        levelLead += windowHits - windowLruHits;
+        levelMisses += windowAccesses - windowLruHits;
+        final double noise = Math.sqrt(Math.max(1, levelMisses));
+        if (levelLead < -noise)
         {
-            trust = Math.max(0, trust - TRUST_DOWN);
+            setTrust(Math.max(0, trust - TRUST_DOWN));
             windowsAtZero = 0;
         }
-        else if (lead > noise)
+        else if (levelLead > noise)
         {
-            trust = Math.min(1, trust + TRUST_UP);
+            setTrust(Math.min(1, trust + TRUST_UP));
             backoff = 1;
         }
         else if (trust == 0 && ++windowsAtZero >= backoff)
         {
-            trust = TRUST_UP;
+            setTrust(TRUST_EXPLORE);
             backoff = Math.min(MAX_BACKOFF, 2 * backoff);
         }
         windowAccesses = 0;
         windowHits = 0;
         windowLruHits = 0;
+    }
+
+    private void setTrust(final double value)
+    {
+        trust = value;
+        levelLead = 0;
+        levelMisses = 0;
     }
 
     @Override
