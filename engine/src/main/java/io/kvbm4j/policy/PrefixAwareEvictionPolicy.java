@@ -35,11 +35,13 @@ import io.kvbm4j.block.BlockTable;
  * {@code asOldest} hint is not used: a parent exposed by an eviction ranks by its own last access, which
  * a multi-class order needs (the hint would put a just-used parent first in its class).
  *
- * <p><b>Guard.</b> Every 4C accesses the policy compares its block hits with the shadow LRU's over the
- * window: trust -0.5 after a loss, +0.25 after a win, each counted only when larger than the window's
- * noise (the square root of LRU's misses in it), unchanged otherwise. It starts at 0: the policy begins
- * as LRU and earns trust. At trust 0 the victim is LRU's and the policy cannot win, so it explores (trust
- * 0.25) after 1, 2, 4 ... 64 windows (the wait doubles per try, reset by a win).
+ * <p><b>Guard.</b> Every 4C accesses the policy adds its block hits minus the shadow LRU's to a lead
+ * accumulated since trust last changed, a sequential test: trust -0.5 once the lead is below minus its
+ * noise (the square root of LRU's misses over the same accesses, taken as Poisson), +0.25 once it is
+ * above; the lead restarts at every change. Trust starts at 0: the policy begins as LRU and earns trust.
+ * At trust 0 the victim is LRU's and the policy cannot win, so it explores (trust 0.25) after 1, 2, 4 ...
+ * 64 windows (the wait doubles per try, reset by a win): where the learnt order does not pay, the
+ * windows it costs are few.
  *
  * <p><b>Owns:</b> per-slot last-access sequence and store stamp, proven flag, branch counter, class;
  * the class heaps; the statistics; a {@link GhostHistory} of up to 4C evicted ids (ring of twice the
@@ -246,12 +248,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         }
     }
 
-    /**
-     * A loss to the shadow LRU beyond the noise of the window (one standard deviation of LRU's miss count,
-     * taken as Poisson) lowers trust; a win beyond it raises trust. At trust 0 the policy is LRU and cannot
-     * win, so it explores again (trust {@link #TRUST_UP}) after a wait that doubles each time (exponential
-     * backoff, reset by a real win): where the learnt order does not pay, the windows it costs are few.
-     */
+    /** One guard window ended: the sequential test of the lead over the shadow LRU (see the class note). */
     private void guard()
     {
         levelLead += windowHits - windowLruHits;
