@@ -158,11 +158,17 @@ final class PolicyEvaluation
         return sb.toString();
     }
 
-    /** Prints the tables of all traces; args: [synthetic seed]. */
+    /**
+     * Prints the tables of all traces; args: [synthetic seed] [--synthetic-only]. Run from inside the
+     * repository, which has ../shared beside it.
+     */
     public static void main(final String[] args)
     {
         final long seed = args.length > 0 ? Long.parseLong(args[0]) : SYNTHETIC_SEED;
-        System.out.print(markdown(mooncake()));
+        if (args.length < 2 || !"--synthetic-only".equals(args[1]))
+        {
+            System.out.print(markdown(mooncake()));
+        }
         for (final TraceRun run : synthetic(seed))
         {
             System.out.print(markdown(run));
