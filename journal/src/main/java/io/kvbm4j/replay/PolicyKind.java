@@ -15,7 +15,7 @@ public enum PolicyKind
     LFUDA("lfuda"),
     /** Adaptive W-TinyLFU: count-min sketch admission, segmented LRU, hill-climbed window (Caffeine). */
     TINYLFU("tinylfu"),
-    /** Prefix-aware hit density with an LRU guard (this project's design, docs/POLICIES.md). */
+    /** Proven-prefix order under an LRU guard (this project's design, docs/POLICIES.md). */
     PREFIX("prefix"),
     /** Belady's OPT: offline upper bound from the trace's future. */
     OPT("opt");
