@@ -82,8 +82,25 @@ public final class CudaDevice implements AutoCloseable
         catch (final LinkageError ex)
         {
             // UnsatisfiedLinkError (no libcuda / natives) or NoClassDefFoundError (a failed earlier load)
-            return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            return oneLine(ex);
         }
+    }
+
+    /** JCuda's load errors span dozens of lines: keep the first and the one naming libcuda, if any. */
+    private static String oneLine(final Throwable ex)
+    {
+        final String message = String.valueOf(ex.getMessage());
+        final String[] lines = message.split("\\R");
+        String reason = ex.getClass().getSimpleName() + ": " + lines[0].trim();
+        for (final String line : lines)
+        {
+            if (line.contains("libcuda"))
+            {
+                reason += " (" + line.trim() + ")";
+                break;
+            }
+        }
+        return reason.length() > 300 ? reason.substring(0, 300) + "..." : reason;
     }
 
     /**

@@ -159,6 +159,12 @@ public final class TransferEngine
         free[freeCount++] = transfer.index();
     }
 
+    /** True once {@link #stop} was called; any thread. */
+    public boolean stopping()
+    {
+        return stopping;
+    }
+
     /** Copies issued (one per run of adjacent blocks); any thread. */
     public long copies()
     {
