@@ -602,6 +602,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return transfers == null || transfers.awaitSettled(timeout, unit);
     }
 
+    /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */
+    public boolean transfersStopping()
+    {
+        return transfers != null && transfers.engine().stopping();
+    }
+
     /** Whether G1↔G2 transfers run in this manager (G1 has memory and G2 is configured). */
     public boolean transfersEnabled()
     {

@@ -393,6 +393,19 @@ final class TierTransfers
             counters.increment(Counter.ONBOARD_NOT_NOW);
             return 0;
         }
+        // Fresh slots are interchangeable: ascending order lets adjacent ones go in one copy (the free stack
+        // hands back recently released slots in reverse).
+        for (int i = 1; i < j; i++)
+        {
+            final int v = g1Fresh[i];
+            int k = i - 1;
+            while (k >= 0 && g1Fresh[k] > v)
+            {
+                g1Fresh[k + 1] = g1Fresh[k];
+                k--;
+            }
+            g1Fresh[k + 1] = v;
+        }
         t.begin(Transfer.ONBOARD, g2Memory, g1Memory, clock.nanoTime() + timeoutNanos, settings.verifyG2());
         t.requestId = requestId;
         final BlockTable lower = g2.table();
