@@ -292,8 +292,9 @@ public final class ConfigLoader
         final int inFlight = r.integer("transfers.max-in-flight", 1, 1024);
         final int queued = r.integer("transfers.max-queued", 0, 1 << 16);
         final int batch = r.integer("transfers.batch-blocks", 1, 4096);
-        // Applying an onboard of a batch publishes up to 5 ring events per block at once.
-        if ((long)batch * 5 > ringSize)
+        // Applying an onboard of a batch publishes up to 5 ring events per block at once. (With runtime-provided
+        // G1 memory, Engines checks the same when the manager opens.)
+        if (memory != TransferSettings.G1Memory.NONE && (long)batch * 5 > ringSize)
         {
             throw new ConfigException(source + ": transfers.batch-blocks: " + batch + " needs a ring of at least " +
                 batch * 5 + " entries (5 per block), ring.size is " + ringSize);

@@ -211,6 +211,12 @@ public final class Engines
                         g1Memory.payloadBytes() + " bytes, need at least " + config.g1Blocks() + " (tiers.g1-blocks) of " +
                         blockBytes + " (the layout's block bytes)");
                 }
+                if (g1Memory != null && (long)settings.batchBlocks() * 5 > config.ringSize())
+                {
+                    throw new IllegalArgumentException("transfers.batch-blocks: " + settings.batchBlocks() +
+                        " needs a ring of at least " + settings.batchBlocks() * 5 + " entries (5 per block), ring.size is " +
+                        config.ringSize());
+                }
                 metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
