@@ -79,7 +79,7 @@ class TransfersRandomizedTest extends EngineFixture
         final int[] fresh = new int[MAX_LENGTH];
         final Onboard onboard = new Onboard();
         long served = 0;
-        for (int step = 0; step < 300; step++)
+        for (int step = 0; step < 200; step++)
         {
             final String where = "seed " + seed + " step " + step;
             final int op = random.nextInt(10);

@@ -207,7 +207,8 @@ public final class TransferEngine
 
     private void run()
     {
-        final IdleStrategy idle = new BackoffIdleStrategy();
+        // Spin, yield, then park at most 100 µs: an onboard waits at most that long to be picked up.
+        final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
         while (true)
         {
             int work = 0;
