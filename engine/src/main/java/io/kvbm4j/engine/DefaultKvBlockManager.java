@@ -91,6 +91,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         this.closeMemory = closeMemory;
     }
 
+    /** Most registered G1 blocks (the metadata store's size). */
+    long maxRegistered()
+    {
+        return maxRegistered;
+    }
+
     /** The next access tick (serving thread). */
     long nextTick()
     {

@@ -368,6 +368,8 @@ final class TierTransfers
             }
             g2Found[j++] = b;
         }
+        // The metadata store is sized for maxRegistered G1 records; onboarded blocks register there too.
+        j = (int)Math.min(j, Math.max(0, manager.maxRegistered() - g1.activeCount() - g1.inactiveCount()));
         if (j == 0)
         {
             return 0;
