@@ -16,6 +16,8 @@ package io.kvbm4j.api;
  * No method blocks, allocates or throws on its normal paths. When the ring has no room for the call's
  * events the call changes nothing and returns {@link Status#BACK_PRESSURED}; a tier with no free or
  * evictable block gives {@link Status#NO_SPACE}. Each refusal is counted in {@link #counters()}.
+ * Copies between tiers run on a transfer thread: {@link #matchOnboard} schedules, {@link #pollOnboard}
+ * collects; only {@link #awaitOnboard}, which a caller chooses to call, waits (up to its deadline).
  *
  * <h2>Cost</h2>
  * Each method is O(blocks it touches): one hash-index probe per looked-up id, O(1) per slot state change,
