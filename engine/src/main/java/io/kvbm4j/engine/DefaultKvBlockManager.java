@@ -18,6 +18,7 @@ import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.pool.BlockPool;
@@ -517,8 +518,14 @@ public final class DefaultKvBlockManager implements KvBlockManager
         final int aux)
     {
         final BlockTable table = g1.table();
-        pipeline.event(seq).set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
+        final BlockEvent event = pipeline.event(seq);
+        event.set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
             table.parentLo(slot), table.position(slot), requestId, t, now, table.refCount(slot), aux);
+        if (transfers != null && (type == BlockEventType.REGISTER || type == BlockEventType.EVICT))
+        {
+            // The metadata record must keep a G2 copy's residency when G1's goes.
+            event.otherTiers = transfers.residencyBelow(table.idHi(slot), table.idLo(slot));
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
 import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.policy.AdmissionPolicy;
@@ -48,10 +49,14 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
 final class TierTransfers
 {
     private static final int G1 = Tier.G1.ordinal();
+    private static final int G2 = Tier.G2.ordinal();
     private static final byte IDLE = 0;
     private static final byte RUNNING = 1;
     private static final byte READY = 2;
-    /** Events applying one onboarded block may publish: FILL, COMPLETE, REGISTER or DEDUP + RESET, RELEASE. */
+    /**
+     * Events applying one onboarded block may publish: DONE: FILL, COMPLETE, REGISTER or DEDUP + RESET, RELEASE;
+     * otherwise RESET and the EVICT of a bad G2 copy.
+     */
     private static final int EVENTS_PER_ONBOARD_BLOCK = 5;
 
     private final DefaultKvBlockManager manager;
@@ -104,6 +109,12 @@ final class TierTransfers
         this.g1Fresh = new int[settings.batchBlocks()];
     }
 
+    /** Residency bits of a block in the tiers below G1 (the G2 bit, or 0). */
+    int residencyBelow(final long hi, final long lo)
+    {
+        return g2.lookup(hi, lo) >= 0 ? Tier.G2.bit() : 0;
+    }
+
     /** The engine behind these transfers (copies and bytes counted there). */
     TransferEngine engine()
     {
@@ -126,11 +137,7 @@ final class TierTransfers
         Transfer t;
         while ((t = engine.peekCompleted()) != null)
         {
-            if (t.direction() == Transfer.OFFLOAD)
-            {
-                applyOffload(t);
-            }
-            else if (!applyOnboard(t))
+            if (!(t.direction() == Transfer.OFFLOAD ? applyOffload(t) : applyOnboard(t)))
             {
                 return; // ring full: apply on a later call
             }
@@ -196,18 +203,32 @@ final class TierTransfers
         if (g2.freeCount() == 0)
         {
             final int victim = g2.victim(); // G2's own policy: its inactive leaves
-            if (victim < 0)
+            final long seq = victim < 0 ? -1 : pipeline.tryClaim(1);
+            if (seq < 0)
             {
-                counters.increment(Counter.OFFLOAD_DROPPED);
+                counters.increment(Counter.OFFLOAD_DROPPED); // G2 full of blocks in use, or the ring full
                 recycleIfEmpty();
                 return;
             }
-            g2.evict(victim);
-            counters.increment(Counter.G2_EVICTED_BLOCKS);
+            evictG2(seq, victim, requestId);
+            pipeline.publish(seq, seq);
         }
         final int d = g2.allocate(requestId, manager.nextTick());
         g1.pin(slot);
         staged.add(slot, d, 0);
+    }
+
+    /** Evicts a G2 candidate and describes it in the claimed entry {@code seq}. */
+    private void evictG2(final long seq, final int slot, final long requestId)
+    {
+        final BlockTable lower = g2.table();
+        final int earned = lower.accessCount(slot);
+        g2.evict(slot); // id fields stay readable until the slot is allocated again
+        final BlockEvent event = pipeline.event(seq);
+        event.set(BlockEventType.EVICT, G2, slot, lower.idHi(slot), lower.idLo(slot), lower.parentHi(slot),
+            lower.parentLo(slot), lower.position(slot), requestId, manager.nextTick(), manager.eventTime(), 0, earned);
+        event.otherTiers = g1.lookup(lower.idHi(slot), lower.idLo(slot)) >= 0 ? Tier.G1.bit() : 0;
+        counters.increment(Counter.G2_EVICTED_BLOCKS);
     }
 
     private void recycleIfEmpty()
@@ -219,24 +240,37 @@ final class TierTransfers
         }
     }
 
-    private void applyOffload(final Transfer t)
+    private boolean applyOffload(final Transfer t)
     {
+        final int n = t.count();
+        final long hi = pipeline.tryClaim(n);
+        if (hi < 0)
+        {
+            return false;
+        }
+        long seq = hi - n + 1;
+        final long now = manager.eventTime();
         final BlockTable src = g1.table();
-        for (int i = 0; i < t.count(); i++)
+        for (int i = 0; i < n; i++)
         {
             final int s = t.srcSlot(i);
             final int d = t.dstSlot(i);
             final byte outcome = t.outcome(i);
             if (outcome == TransferOutcome.DONE)
             {
+                final long tick = manager.nextTick();
                 g2.fill(d, blockTokens, blockTokens);
                 g2.complete(d, src.idHi(s), src.idLo(s), src.parentHi(s), src.parentLo(s), src.position(s), blockTokens);
-                final int held = g2.register(d, manager.nextTick());
+                final int held = g2.register(d, tick);
                 if (held == d)
                 {
                     g2.table().checksum(d, t.checksum(i));
                     g2.table().payloadBytes(d, g2Memory.payloadBytes());
                     counters.increment(Counter.OFFLOADED_BLOCKS);
+                    final BlockEvent event = pipeline.event(seq++);
+                    event.set(BlockEventType.OFFLOAD, G2, d, src.idHi(s), src.idLo(s), src.parentHi(s), src.parentLo(s),
+                        src.position(s), src.requestId(s), tick, now, 0, 0);
+                    event.otherTiers = Tier.G1.bit(); // the source is still resident (pinned)
                 }
                 g2.release(held); // cached in G2, no reference held
             }
@@ -247,6 +281,12 @@ final class TierTransfers
             }
             g1.release(s); // unpin
         }
+        while (seq <= hi)
+        {
+            pipeline.event(seq++).set(BlockEventType.NOOP, G2, -1, 0, 0, 0, 0, 0, 0, 0, now, 0, 0);
+        }
+        pipeline.publish(hi - n + 1, hi);
+        return true;
     }
 
     private boolean applyOnboard(final Transfer t)
@@ -307,9 +347,9 @@ final class TierTransfers
                 countFailure(outcome, t.checksumMismatch(i));
             }
             g2.release(b); // unpin
-            if (t.checksumMismatch(i) && g2.table().refCount(b) == 0 && g2.evict(b) == 0)
+            if (t.checksumMismatch(i) && g2.table().refCount(b) == 0 && g2.table().childCount(b) == 0)
             {
-                counters.increment(Counter.G2_EVICTED_BLOCKS); // the bad copy is dropped
+                evictG2(seq++, b, requestId); // the bad copy is dropped
             }
         }
         while (seq <= hi)

@@ -19,6 +19,7 @@ import io.kvbm4j.api.Onboard;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.metadata.BlockRecord;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.tiers.memory.SlotMemory;
 import io.kvbm4j.tiers.transfer.PayloadChecksum;
@@ -128,6 +129,25 @@ class TransfersTest extends EngineFixture
         storeWithPayloads(m, chain(1, 4), 1);
         assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
         assertEquals(4, m.transferCopies());
+    }
+
+    @Test
+    void theMetadataRecordFollowsTheBlockIntoG2AndOutOfG1()
+    {
+        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final BlockIds ids = chain(1, 2);
+        storeWithPayloads(m, ids, 1);
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        final BlockRecord record = new BlockRecord();
+        assertTrue(m.metadata().read(ids.hi(1), ids.lo(1), record));
+        assertTrue(record.residentIn(Tier.G1) && record.residentIn(Tier.G2), "in both tiers");
+        assertEquals(m.pool(Tier.G2).lookup(ids.hi(1), ids.lo(1)), record.slot(Tier.G2));
+        evictG1(m);
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        assertTrue(m.metadata().read(ids.hi(1), ids.lo(1), record), "the G2 copy keeps the record");
+        assertFalse(record.residentIn(Tier.G1));
+        assertTrue(record.residentIn(Tier.G2));
     }
 
     @Test
@@ -459,6 +479,10 @@ class TransfersTest extends EngineFixture
         assertTrue(g2.lookup(a.hi(0), a.lo(0)) >= 0 && g2.lookup(a.hi(1), a.lo(1)) >= 0, "parents kept");
         assertTrue(g2.lookup(a.hi(3), a.lo(3)) < 0 && g2.lookup(a.hi(2), a.lo(2)) < 0, "leaves went first");
         assertTrue(g2.lookup(b.hi(1), b.lo(1)) >= 0);
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        final BlockRecord record = new BlockRecord();
+        assertTrue(m.metadata().read(a.hi(3), a.lo(3), record));
+        assertTrue(record.residentIn(Tier.G1) && !record.residentIn(Tier.G2), "evicted from G2 only");
     }
 
     @Test
