@@ -61,7 +61,8 @@ public interface KvBlockManager extends AutoCloseable
      *
      * @param onboard receives the ticket, the G1 hits and the number of blocks scheduled.
      * @return the number of leading blocks available: G1 hits (pinned, in {@code slotsOut[0..hits)}) plus
-     * those scheduled; or a negative {@link Status}. Without a lower tier this is {@link #match}.
+     * those scheduled; or a negative {@link Status} ({@link Status#INVALID_STATE} when {@code onboard} still
+     * holds an onboard nobody collected). Without a lower tier this is {@link #match}.
      */
     default int matchOnboard(
         final BlockIds ids, final int count, final long requestId, final int[] slotsOut, final Onboard onboard)

@@ -217,6 +217,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
     public int matchOnboard(
         final BlockIds ids, final int count, final long requestId, final int[] slotsOut, final Onboard onboard)
     {
+        if (onboard.pending())
+        {
+            return fail(Status.INVALID_STATE); // collect the previous onboard first: its slots are held
+        }
         onboard.set(-1, 0, 0);
         final int k = match(ids, count, requestId, slotsOut);
         if (k < 0)

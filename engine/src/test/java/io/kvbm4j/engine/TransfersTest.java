@@ -242,6 +242,7 @@ class TransfersTest extends EngineFixture
         final Onboard onboard = new Onboard();
         assertEquals(2, m.matchOnboard(ids, 2, 2, slots, onboard));
         assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots));
+        assertEquals(Status.INVALID_STATE, m.matchOnboard(ids, 2, 2, slots, onboard), "collect it first");
         copier.gate.countDown();
         assertEquals(2, m.awaitOnboard(onboard, slots, WAIT));
         assertEquals(0, m.pollOnboard(onboard, slots), "collected: nothing outstanding");
