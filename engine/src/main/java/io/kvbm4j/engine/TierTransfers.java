@@ -156,6 +156,7 @@ final class TierTransfers
         if (t != null)
         {
             staged = null;
+            t.deadlineNanos(clock.nanoTime() + timeoutNanos);
             engine.submit(t);
         }
     }

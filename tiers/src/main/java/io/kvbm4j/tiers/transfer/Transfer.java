@@ -84,6 +84,12 @@ public final class Transfer
         this.copyHandle = -1;
     }
 
+    /** Moves the deadline (owner thread, before submit): a batch staged a while is timed from its submission. */
+    public void deadlineNanos(final long deadlineNanos)
+    {
+        this.deadlineNanos = deadlineNanos;
+    }
+
     /**
      * Appends a block (owner thread, before submit).
      *
