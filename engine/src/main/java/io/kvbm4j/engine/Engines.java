@@ -211,6 +211,12 @@ public final class Engines
                         g1Memory.payloadBytes() + " bytes, need at least " + config.g1Blocks() + " (tiers.g1-blocks) of " +
                         blockBytes + " (the layout's block bytes)");
                 }
+                if (g1Memory != null && g1Memory.regions() != 1 && g1Memory.regions() != 2 * config.layout().layers())
+                {
+                    throw new IllegalArgumentException("g1Memory: " + g1Memory.regions() + " regions per block; a " +
+                        "layer-separate G1 has one per layer and K/V: " + 2 * config.layout().layers() + " for " +
+                        config.layout().model());
+                }
                 if (g1Memory != null && (long)settings.batchBlocks() * 5 > config.ringSize())
                 {
                     throw new IllegalArgumentException("transfers.batch-blocks: " + settings.batchBlocks() +

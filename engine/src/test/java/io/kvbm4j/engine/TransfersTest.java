@@ -487,6 +487,59 @@ class TransfersTest extends EngineFixture
     }
 
     @Test
+    void aLayerSeparateRuntimeG1RoundTripsThroughG2() throws Exception
+    {
+        // The runtime's memory: tiny-test has 2 layers, so 4 regions (layer x K/V) of 512 bytes per block.
+        final int slots = 8;
+        final long piece = 512;
+        try (io.kvbm4j.tiers.memory.AlignedMemory raw =
+                 new io.kvbm4j.tiers.memory.AlignedMemory((int)(4 * slots * piece), 4096))
+        {
+            final long[] bases = new long[4];
+            for (int r = 0; r < 4; r++)
+            {
+                bases[r] = raw.address() + r * slots * piece;
+            }
+            final io.kvbm4j.tiers.memory.LayerSeparateSlotMemory g1 =
+                new io.kvbm4j.tiers.memory.LayerSeparateSlotMemory(bases, piece, slots, 4 * piece);
+            final DefaultKvBlockManager m = open(Engines.builder(config(slots, "tiers.g2-blocks", "16",
+                "transfers.admission", "always")).g1Memory(g1));
+            assertTrue(m.transfersEnabled());
+            final BlockIds ids = chain(1, 3);
+            final int[] held = new int[3];
+            assertEquals(3, m.allocate(3, 1, held));
+            for (int i = 0; i < 3; i++)
+            {
+                for (int r = 0; r < 4; r++)
+                {
+                    UnsafeApi.putLong(g1.pieceAddress(held[i], r, 4), ids.lo(i) * 100 + r);
+                }
+                m.fill(held[i], m.blockTokens());
+                m.complete(held[i], ids, i);
+                m.register(held[i]);
+            }
+            releaseAll(m, held, 3);
+            assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+            assertEquals(3, m.counters().get(Counter.OFFLOADED_BLOCKS));
+            evictG1(m);
+            final Onboard onboard = new Onboard();
+            assertEquals(3, m.matchOnboard(ids, 3, 2, held, onboard));
+            assertEquals(3, m.awaitOnboard(onboard, held, WAIT));
+            for (int i = 0; i < 3; i++)
+            {
+                for (int r = 0; r < 4; r++)
+                {
+                    assertEquals(ids.lo(i) * 100 + r, UnsafeApi.getLong(g1.pieceAddress(held[i], r, 4)),
+                        "block " + i + " region " + r);
+                }
+            }
+            releaseAll(m, held, 3);
+            assertNull(m.checkInvariants());
+            m.close(); // before the runtime's memory goes
+        }
+    }
+
+    @Test
     void withoutG1MemoryNothingMovesAndMatchOnboardIsMatch()
     {
         final DefaultKvBlockManager m = open(config(8, "tiers.g2-blocks", "16"));

@@ -112,7 +112,9 @@ public final class CudaCopier implements BlockCopier
     @Override
     public boolean supports(final SlotMemory src, final SlotMemory dst)
     {
-        return (src == deviceMemory && dst == hostMemory) || (src == hostMemory && dst == deviceMemory);
+        // Block-contiguous on both sides (layer-separate device memory is not supported yet).
+        return ((src == deviceMemory && dst == hostMemory) || (src == hostMemory && dst == deviceMemory)) &&
+            src.regions() == 1 && dst.regions() == 1;
     }
 
     @Override

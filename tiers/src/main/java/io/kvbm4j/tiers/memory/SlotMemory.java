@@ -30,6 +30,26 @@ public interface SlotMemory extends AutoCloseable
      */
     boolean contiguous(int first, int count);
 
+    /**
+     * Regions a block is split into in this memory: 1 for a block stored contiguously
+     * ({@code [layers][k|v][tokens][heads*dim]}), {@code 2 * layers} for a layer-separate layout (one region
+     * per layer and K/V, as runtimes that keep one tensor per layer store it).
+     */
+    default int regions()
+    {
+        return 1;
+    }
+
+    /**
+     * Address of piece {@code piece} of {@code pieces} equal pieces of a slot's payload, pieces in the
+     * contiguous layout's order. A block-contiguous memory splits any way; a region memory only into its
+     * own {@link #regions()}.
+     */
+    default long pieceAddress(final int slot, final int piece, final int pieces)
+    {
+        return address(slot) + piece * (payloadBytes() / pieces);
+    }
+
     /** Frees the memory (idempotent); memory the runtime owns is left alone. */
     @Override
     void close();

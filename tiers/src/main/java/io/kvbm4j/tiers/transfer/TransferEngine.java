@@ -281,7 +281,7 @@ public final class TransferEngine
         final int n = t.count();
         if (t.checksummed())
         {
-            if (t.direction() == Transfer.OFFLOAD && src.hostAccessible())
+            if (t.direction() == Transfer.OFFLOAD && hashable(src))
             {
                 // Taken from the bytes being written, so a copy that corrupts them is caught on the way back.
                 for (int i = 0; i < n; i++)
@@ -289,7 +289,7 @@ public final class TransferEngine
                     t.checksums[i] = PayloadChecksum.of(src.address(t.srcSlots[i]), bytes);
                 }
             }
-            else if (t.direction() == Transfer.ONBOARD && !dst.hostAccessible())
+            else if (t.direction() == Transfer.ONBOARD && !hashable(dst))
             {
                 // The device cannot be read here: verify the host copy before it goes up.
                 for (int i = 0; i < n; i++)
@@ -363,6 +363,15 @@ public final class TransferEngine
         afterCopy(t);
     }
 
+    /**
+     * The checksum is of the block's bytes in the contiguous layout: taken where a block lies in one piece
+     * of host memory (G2 always does; a device or layer-separate G1 does not).
+     */
+    private static boolean hashable(final SlotMemory memory)
+    {
+        return memory.hostAccessible() && memory.regions() == 1;
+    }
+
     private void afterCopy(final Transfer t)
     {
         if (clock.nanoTime() - t.deadlineNanos() > 0)
@@ -375,14 +384,14 @@ public final class TransferEngine
         final int n = t.count();
         if (t.checksummed())
         {
-            if (t.direction() == Transfer.OFFLOAD && !src.hostAccessible())
+            if (t.direction() == Transfer.OFFLOAD && !hashable(src))
             {
                 for (int i = 0; i < n; i++)
                 {
                     t.checksums[i] = PayloadChecksum.of(dst.address(t.dstSlots[i]), bytes);
                 }
             }
-            else if (t.direction() == Transfer.ONBOARD && dst.hostAccessible())
+            else if (t.direction() == Transfer.ONBOARD && hashable(dst))
             {
                 // Verify what actually landed: catches a bad source and a bad copy alike.
                 for (int i = 0; i < n; i++)

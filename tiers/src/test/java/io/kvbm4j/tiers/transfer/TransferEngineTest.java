@@ -111,6 +111,71 @@ class TransferEngineTest
     }
 
     @Test
+    void aLayerSeparateG1GoesToContiguousG2PieceByPieceAndComesBack()
+    {
+        // 4 regions (2 layers x K/V) of 2 KiB per block, each region its own array of 16 slots.
+        try (io.kvbm4j.tiers.memory.AlignedMemory raw = new io.kvbm4j.tiers.memory.AlignedMemory(4 * 16 * 2048, 4096))
+        {
+            final long[] bases = new long[4];
+            for (int r = 0; r < 4; r++)
+            {
+                bases[r] = raw.address() + r * 16L * 2048;
+            }
+            final io.kvbm4j.tiers.memory.LayerSeparateSlotMemory layered =
+                new io.kvbm4j.tiers.memory.LayerSeparateSlotMemory(bases, 2048, 16, BYTES);
+            for (int slot = 0; slot < 2; slot++)
+            {
+                for (int r = 0; r < 4; r++)
+                {
+                    for (long i = 0; i < 2048; i += 8)
+                    {
+                        UnsafeApi.putLong(layered.pieceAddress(slot, r, 4) + i, slot * 1_000_000L + r * 10_000L + i);
+                    }
+                }
+            }
+            final HostCopier host = new HostCopier();
+            assertTrue(host.supports(layered, lower) && host.supports(lower, layered));
+            engine = new TransferEngine(2, 4, 8, host, clock, "test");
+            final Transfer down = engine.claim();
+            down.begin(Transfer.OFFLOAD, layered, lower, clock.nanoTime() + 1_000_000, true);
+            down.add(0, 5, 0);
+            down.add(1, 6, 0);
+            engine.submit(down);
+            assertNotNull(next(10));
+            for (int slot = 0; slot < 2; slot++)
+            {
+                assertEquals(TransferOutcome.DONE, down.outcome(slot));
+                for (int r = 0; r < 4; r++)
+                {
+                    for (long i = 0; i < 2048; i += 8)
+                    {
+                        assertEquals(slot * 1_000_000L + r * 10_000L + i,
+                            UnsafeApi.getLong(lower.address(5 + slot) + r * 2048L + i), "G2 holds [layer][k|v] in order");
+                    }
+                }
+                assertEquals(PayloadChecksum.of(lower.address(5 + slot), BYTES), down.checksum(slot));
+            }
+            engine.recycle(down);
+            final Transfer up = engine.claim();
+            up.begin(Transfer.ONBOARD, lower, layered, clock.nanoTime() + 1_000_000, true);
+            up.add(5, 2, down.checksum(0));
+            up.add(6, 3, down.checksum(1) ^ 1); // a wrong checksum: refused before it reaches G1
+            engine.submit(up);
+            assertNotNull(next(10));
+            assertEquals(TransferOutcome.DONE, up.outcome(0));
+            assertEquals(TransferOutcome.FAILED, up.outcome(1));
+            assertTrue(up.checksumMismatch(1));
+            for (int r = 0; r < 4; r++)
+            {
+                assertEquals(r * 10_000L + 8, UnsafeApi.getLong(layered.pieceAddress(2, r, 4) + 8));
+                assertEquals(0, UnsafeApi.getLong(layered.pieceAddress(3, r, 4) + 8), "never written");
+            }
+            engine.stop(10, TimeUnit.SECONDS);
+            engine = null;
+        }
+    }
+
+    @Test
     void nonAdjacentBlocksGoInSeparateCopies()
     {
         engine = new TransferEngine(2, 4, 8, new HostCopier(), clock, "test");
