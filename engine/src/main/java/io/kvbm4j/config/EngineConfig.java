@@ -27,13 +27,15 @@ public final class EngineConfig
     private final Path metadataPersistTo;
     private final Path journalDir;
     private final String journalRoll;
+    private final TransferSettings transfers;
 
     EngineConfig(
         final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
         final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
         final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo,
-        final Path journalDir, final String journalRoll)
+        final Path journalDir, final String journalRoll, final TransferSettings transfers)
     {
+        this.transfers = transfers;
         this.journalDir = journalDir;
         this.journalRoll = journalRoll;
         this.source = source;
@@ -127,12 +129,18 @@ public final class EngineConfig
         return journalRoll;
     }
 
+    /** How payloads move between G1 and G2 ({@code transfers:} and {@code tiers.g1-memory}). */
+    public TransferSettings transfers()
+    {
+        return transfers;
+    }
+
     @Override
     public String toString()
     {
         return "EngineConfig[source=" + source + ", layout=" + layout + ", hash=" + hash.configName() +
             ", g1Blocks=" + g1Blocks + ", g2Blocks=" + g2Blocks + ", ringSize=" + ringSize + ", wait=" +
             waitStrategy.configName() + ", metadataMaxEntries=" + metadataMaxEntries + ", persistTo=" +
-            metadataPersistTo + ", journal=" + journalDir + "]";
+            metadataPersistTo + ", journal=" + journalDir + ", transfers=" + transfers + "]";
     }
 }
