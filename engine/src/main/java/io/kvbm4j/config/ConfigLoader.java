@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kvbm4j.identity.HashAlgorithm;
 import io.kvbm4j.identity.SaltRecord;
 import io.kvbm4j.pipeline.WaitStrategyKind;
+import io.kvbm4j.policy.EvictionPolicies;
 import io.kvbm4j.tiers.layout.Dtype;
 import io.kvbm4j.tiers.layout.KvLayout;
 
@@ -234,6 +235,8 @@ public final class ConfigLoader
 
         final int g1 = r.integer("tiers.g1-blocks", 1, MAX_BLOCKS);
         final int g2 = r.integer("tiers.g2-blocks", 0, MAX_BLOCKS);
+        final EvictionPolicies g1Policy = policy(r, source, "tiers.g1-policy");
+        final EvictionPolicies g2Policy = policy(r, source, "tiers.g2-policy");
         final int ringSize = r.integer("ring.size", 64, 1 << 24);
         if (Integer.bitCount(ringSize) != 1)
         {
@@ -258,7 +261,19 @@ public final class ConfigLoader
         final TransferSettings transfers = transfers(r, source, g2, ringSize);
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
-            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers);
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy);
+    }
+
+    private static EvictionPolicies policy(final Reader r, final String source, final String key)
+    {
+        final String name = r.text(key, false);
+        final EvictionPolicies policy = EvictionPolicies.parse(name);
+        if (policy == null)
+        {
+            throw new ConfigException(source + ": " + key + ": must be " + EvictionPolicies.names() + ", got '" +
+                name + "'");
+        }
+        return policy;
     }
 
     private static TransferSettings transfers(final Reader r, final String source, final int g2, final int ringSize)

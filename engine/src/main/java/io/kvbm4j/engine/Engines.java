@@ -22,7 +22,6 @@ import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.policy.AdmissionPolicy;
 import io.kvbm4j.policy.EvictionPolicy;
-import io.kvbm4j.policy.LruEvictionPolicy;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.tiers.cuda.CudaCopier;
 import io.kvbm4j.tiers.cuda.CudaDevice;
@@ -63,7 +62,7 @@ public final class Engines
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private EpochNanoClock clock = new OffsetEpochNanoClock(); // System.nanoTime-based: no Instant per call
         private AccessHistory history;
-        private IntFunction<EvictionPolicy> g1Policy = LruEvictionPolicy::new;
+        private IntFunction<EvictionPolicy> g1Policy;
         private SlotMemory g1Memory;
         private BlockCopier copier;
         private NanoClock transferClock = new SystemNanoClock();
@@ -91,7 +90,7 @@ public final class Engines
             return this;
         }
 
-        /** The G1 eviction policy, made for the tier's slot count (LRU by default). */
+        /** The G1 eviction policy, made for the tier's slot count; overrides {@code tiers.g1-policy}. */
         public Builder g1Policy(final IntFunction<EvictionPolicy> policy)
         {
             this.g1Policy = policy;
@@ -155,7 +154,8 @@ public final class Engines
             final CounterArray counters = new CounterArray();
             final AccessHistory accessHistory = history != null ? history :
                 new AccessHistory(4 * (config.g1Blocks() + config.g2Blocks()));
-            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), g1Policy.apply(config.g1Blocks()),
+            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(),
+                (g1Policy != null ? g1Policy : config.g1Policy().factory()).apply(config.g1Blocks()),
                 accessHistory);
             final TransferSettings settings = config.transfers();
             final long blockBytes = config.layout().blockBytes();
@@ -198,7 +198,7 @@ public final class Engines
                         g2Memory = new HostSlotMemory(config.g2Blocks(), blockBytes);
                     }
                     // G2 copies are not accesses: no history there, so hot/cold scores count serving only.
-                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), new LruEvictionPolicy(config.g2Blocks()), null);
+                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), config.g2Policy().create(config.g2Blocks()), null);
                 }
                 else if (g1Memory != null)
                 {
