@@ -149,9 +149,9 @@ static ssize_t fault(size_t size, int *is_fault)
     *is_fault = 0;
     if (kind == 0) { return 0; }
     fault_kind = 0;
+    *is_fault = 1;
     if (kind == 1) { errno = fault_value; return -1; }
     if (kind == 2) { return -(ssize_t)fault_value; }
-    *is_fault = 1;
     return (ssize_t)(size / 2);
 }
 
