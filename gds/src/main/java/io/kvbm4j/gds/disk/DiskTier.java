@@ -344,6 +344,29 @@ public final class DiskTier implements AutoCloseable
         return true;
     }
 
+    /** What {@link #forEachBlock} reports per stored block. */
+    @FunctionalInterface
+    public interface BlockVisitor
+    {
+        void visit(long idHi, long idLo, long saltId, long payloadLength);
+    }
+
+    /**
+     * Visits every indexed block, in slot order: how the engine learns, after a restart, which blocks
+     * this tier holds again.
+     */
+    public void forEachBlock(final BlockVisitor visitor)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        for (int s = 0; s < slotCount; s++)
+        {
+            if (state[s] == STORED)
+            {
+                visitor.visit(idHi[s], idLo[s], salt[s], length[s]);
+            }
+        }
+    }
+
     /** Blocks indexed. */
     public int size()
     {

@@ -16,6 +16,12 @@ final class Blocks
         return 0x1000_0000_0000_0000L | i;
     }
 
+    /** Inverse of {@link #idHi}. */
+    static long number(final long idHi)
+    {
+        return idHi & ~0x1000_0000_0000_0000L;
+    }
+
     static long idLo(final long i)
     {
         return i * 0x9E3779B97F4A7C15L + 1;
