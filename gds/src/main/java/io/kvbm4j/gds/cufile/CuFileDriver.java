@@ -100,15 +100,26 @@ public final class CuFileDriver implements AutoCloseable
         final String label = isDouble(loaded) ? loaded + ", test double" : loaded;
         final CuFileLibrary.CUfileError opened = withDeadline("driver open", deadlineNanos, l::cuFileDriverOpen);
         check("cuFileDriverOpen", opened);
-        final IntByReference version = new IntByReference();
-        final CuFileLibrary.CUfileError v = withDeadline("version", deadlineNanos, () -> l.cuFileGetVersion(version));
-        final Memory props = new Memory(DriverProperties.STRUCT_BYTES);
-        props.clear();
-        final CuFileLibrary.CUfileError p = withDeadline("properties", deadlineNanos,
-            () -> l.cuFileDriverGetProperties(props));
-        check("cuFileDriverGetProperties", p);
-        final DriverProperties properties = DriverProperties.decode(v.err == 0 ? version.getValue() : 0, props, label);
-        return new CuFileDriver(l, label, deadlineNanos, properties);
+        try
+        {
+            final IntByReference version = new IntByReference();
+            final CuFileLibrary.CUfileError v = withDeadline("version", deadlineNanos, () -> l.cuFileGetVersion(version));
+            final Memory props = new Memory(DriverProperties.STRUCT_BYTES);
+            props.clear();
+            final CuFileLibrary.CUfileError p = withDeadline("properties", deadlineNanos,
+                () -> l.cuFileDriverGetProperties(props));
+            check("cuFileDriverGetProperties", p);
+            final DriverProperties properties = DriverProperties.decode(v.err == 0 ? version.getValue() : 0, props, label);
+            return new CuFileDriver(l, label, deadlineNanos, properties);
+        }
+        catch (final CuFileException e)
+        {
+            if (e.status() != CuFileStatus.TIMED_OUT)
+            {
+                withDeadline("driver close", deadlineNanos, l::cuFileDriverClose);
+            }
+            throw e;
+        }
     }
 
     private static String[] candidates(final Path library)

@@ -50,6 +50,7 @@ public final class DiskTier implements AutoCloseable
     private static final int ENOSPC = 28;
     private static final byte FREE = 0;
     private static final byte STORED = 1;
+    private static final byte RESERVED = 2;
 
     private final DiskTierConfig config;
     private final Path file;
@@ -77,7 +78,9 @@ public final class DiskTier implements AutoCloseable
     private final int mask;
     private long nextGeneration = 1;
     private long recoveryNanos;
+    private boolean recoveredFromDirectory;
     private SlotIo ownerIo;
+    private SlotDirectory directory;
 
     private DiskTier(final DiskTierConfig config, final Path file, final boolean direct, final CuFileDriver driver,
                      final String ioDescription, final AtomicLongArray counters)
@@ -161,7 +164,13 @@ public final class DiskTier implements AutoCloseable
         try
         {
             tier.ownerIo = tier.newIo();
+            tier.directory = SlotDirectory.open(file.getParent(), tier.slotCount, tier.stride);
             tier.recover();
+        }
+        catch (final IOException e)
+        {
+            tier.close();
+            throw new DiskTierException("g3.root " + root + ": cannot open the index " + SlotDirectory.FILE + ": " + e, e);
         }
         catch (final DiskTierException | RuntimeException e)
         {
@@ -274,21 +283,82 @@ public final class DiskTier implements AutoCloseable
         {
             return refused;
         }
-        if (freeTop == 0)
+        final int slot = reserve();
+        if (slot < 0)
         {
-            count(DiskCounter.NO_SLOT);
             return DiskStatus.NO_SLOT;
         }
-        final int slot = freeStack[--freeTop];
-        final long gen = nextGeneration++;
+        final long gen = newGeneration();
         final DiskStatus s = writeSlot(ownerIo, slot, idHi, idLo, saltId, src, length, gen);
         if (s != DiskStatus.OK)
         {
-            freeStack[freeTop++] = slot;
+            abort(slot);
             return s;
+        }
+        return commit(slot, idHi, idLo, saltId, length, gen);
+    }
+
+    /**
+     * Takes a free slot for a write that an I/O thread will do ({@link #writeSlot}); -1 (counted as
+     * {@link DiskCounter#NO_SLOT}) when every slot is in use. Follow with {@link #commit} or {@link #abort}.
+     */
+    public int reserve()
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        if (freeTop == 0)
+        {
+            count(DiskCounter.NO_SLOT);
+            return -1;
+        }
+        final int slot = freeStack[--freeTop];
+        state[slot] = RESERVED;
+        return slot;
+    }
+
+    /** The write generation for the next {@link #writeSlot}: increasing across the tier's life, restarts included. */
+    public long newGeneration()
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        return nextGeneration++;
+    }
+
+    /**
+     * Publishes a reserved slot that {@link #writeSlot} filled: records it in the persisted index, then in
+     * the id index. Only now is the block a hit, and only now should the write be acknowledged.
+     * {@link DiskStatus#ALREADY_PRESENT} if another slot took the id meanwhile (this one is freed).
+     */
+    public DiskStatus commit(final int slot, final long idHi, final long idLo, final long saltId, final long length,
+                             final long gen)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        if (state[slot] != RESERVED)
+        {
+            throw new IllegalStateException("G3 slot " + slot + " was not reserved");
+        }
+        if (find(idHi, idLo) >= 0)
+        {
+            abort(slot);
+            return DiskStatus.ALREADY_PRESENT;
+        }
+        if (!directory.put(slot, idHi, idLo, saltId, length, gen))
+        {
+            abort(slot);
+            return failed(DiskStatus.IO_ERROR);
         }
         store(slot, idHi, idLo, saltId, length, gen);
         return DiskStatus.OK;
+    }
+
+    /** Returns a reserved slot whose write failed or was abandoned to the free stack. */
+    public void abort(final int slot)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        if (state[slot] != RESERVED)
+        {
+            throw new IllegalStateException("G3 slot " + slot + " was not reserved");
+        }
+        state[slot] = FREE;
+        freeStack[freeTop++] = slot;
     }
 
     /**
@@ -309,6 +379,7 @@ public final class DiskTier implements AutoCloseable
         {
             free(slot);
             clearOnDisk(ownerIo, slot);
+            directory.clear(slot);
         }
         return s;
     }
@@ -328,8 +399,8 @@ public final class DiskTier implements AutoCloseable
     }
 
     /**
-     * Drops a block from the index and frees its slot. The header stays on disk until the slot is
-     * rewritten, so a restart may find the block again: its bytes are verified like any other.
+     * Drops a block from both indexes and frees its slot; the slot's bytes stay until rewritten (a
+     * restart reads the persisted index, so it does not find the block again).
      */
     public boolean evict(final long idHi, final long idLo)
     {
@@ -340,6 +411,10 @@ public final class DiskTier implements AutoCloseable
             return false;
         }
         free(slot);
+        if (!directory.clear(slot))
+        {
+            failed(DiskStatus.IO_ERROR);
+        }
         count(DiskCounter.EVICTIONS);
         return true;
     }
@@ -485,9 +560,123 @@ public final class DiskTier implements AutoCloseable
 
     // ------------------------------------------------------------------ restart
 
-    private void recover() throws DiskTierException
+    private void recover() throws DiskTierException, IOException
     {
         final long start = System.nanoTime();
+        if (directory.existed())
+        {
+            recoverFromDirectory();
+            recoveredFromDirectory = true;
+        }
+        else
+        {
+            scanHeaders();
+            for (int s = 0; s < slotCount; s++)
+            {
+                if (state[s] == STORED && !directory.put(s, idHi[s], idLo[s], salt[s], length[s], generation[s]))
+                {
+                    throw new DiskTierException("G3: cannot write the index " + SlotDirectory.FILE + " under " +
+                        file.getParent());
+                }
+            }
+        }
+        counters.addAndGet(DiskCounter.RECOVERED_BLOCKS.ordinal(), size());
+        recoveryNanos = System.nanoTime() - start;
+    }
+
+    /**
+     * Reads the persisted index. An entry that fails its checksum is settled by reading that slot's
+     * header; entries are otherwise trusted until a read verifies the slot itself.
+     */
+    private void recoverFromDirectory() throws IOException
+    {
+        final long[] maxGen = new long[1];
+        final UnsafeBuffer h = ownerIo.header();
+        directory.load((slot, kind, hi, lo, saltId, len, gen) ->
+        {
+            int k = kind;
+            long eHi = hi;
+            long eLo = lo;
+            long eSalt = saltId;
+            long eLen = len;
+            long eGen = gen;
+            if (k == SlotDirectory.STORED && (len < 0 || len > maxPayload))
+            {
+                k = SlotDirectory.DAMAGED;
+            }
+            if (k == SlotDirectory.DAMAGED)
+            {
+                final boolean valid = ownerIo.read(offset(slot), 0, 0) == DiskStatus.OK &&
+                    SlotHeaderLayout.check(h, maxPayload) == SlotHeaderLayout.VALID;
+                if (valid)
+                {
+                    eHi = SlotHeaderLayout.idHi(h);
+                    eLo = SlotHeaderLayout.idLo(h);
+                    eSalt = SlotHeaderLayout.salt(h);
+                    eLen = SlotHeaderLayout.length(h);
+                    eGen = SlotHeaderLayout.generation(h);
+                    directory.put(slot, eHi, eLo, eSalt, eLen, eGen);
+                    k = SlotDirectory.STORED;
+                }
+                else
+                {
+                    count(DiskCounter.CORRUPT_SLOTS);
+                    directory.clear(slot);
+                    k = SlotDirectory.FREE;
+                }
+            }
+            if (k == SlotDirectory.FREE)
+            {
+                freeStack[freeTop++] = slot;
+                return;
+            }
+            maxGen[0] = Math.max(maxGen[0], eGen);
+            idHi[slot] = eHi;
+            idLo[slot] = eLo;
+            salt[slot] = eSalt;
+            length[slot] = eLen;
+            generation[slot] = eGen;
+            final int loser = adopt(slot);
+            if (loser >= 0)
+            {
+                directory.clear(loser);
+            }
+        });
+        nextGeneration = maxGen[0] + 1;
+    }
+
+    /**
+     * Indexes a slot whose metadata arrays are filled. If another slot holds the same id, the older
+     * generation loses: it is freed and returned (its header zeroed on disk); -1 otherwise.
+     */
+    private int adopt(final int s)
+    {
+        final int other = find(idHi[s], idLo[s]);
+        if (other < 0)
+        {
+            state[s] = STORED;
+            insert(s);
+            return -1;
+        }
+        count(DiskCounter.DUPLICATE_SLOTS);
+        final int loser = generation[other] > generation[s] ? s : other;
+        if (loser == other)
+        {
+            free(other);
+            state[s] = STORED;
+            insert(s);
+        }
+        else
+        {
+            freeStack[freeTop++] = s;
+        }
+        clearOnDisk(ownerIo, loser);
+        return loser;
+    }
+
+    /** Rebuilds the index by reading every slot's header ({@code g3.scan-threads} threads). */
+    private void scanHeaders() throws DiskTierException
+    {
         final byte[] kinds = new byte[slotCount];
         final int threads = Math.min(config.scanThreads(), slotCount);
         final Thread[] workers = new Thread[threads];
@@ -533,26 +722,7 @@ public final class DiskTier implements AutoCloseable
             if (kinds[s] == SlotHeaderLayout.VALID)
             {
                 maxGen = Math.max(maxGen, generation[s]);
-                final int other = find(idHi[s], idLo[s]);
-                if (other < 0)
-                {
-                    state[s] = STORED;
-                    insert(s);
-                    continue;
-                }
-                count(DiskCounter.DUPLICATE_SLOTS);
-                final int loser = generation[other] > generation[s] ? s : other;
-                if (loser == other)
-                {
-                    free(other);
-                    state[s] = STORED;
-                    insert(s);
-                }
-                else
-                {
-                    freeStack[freeTop++] = s;
-                }
-                clearOnDisk(ownerIo, loser);
+                adopt(s);
             }
             else
             {
@@ -565,8 +735,6 @@ public final class DiskTier implements AutoCloseable
             }
         }
         nextGeneration = maxGen + 1;
-        counters.addAndGet(DiskCounter.RECOVERED_BLOCKS.ordinal(), size());
-        recoveryNanos = System.nanoTime() - start;
     }
 
     private void scan(final SlotIo io, final int from, final int to, final byte[] kinds)
@@ -601,6 +769,12 @@ public final class DiskTier implements AutoCloseable
         {
             failed(s);
         }
+    }
+
+    /** True if the last open read the persisted index; false if it scanned every slot header. */
+    public boolean recoveredFromIndexFile()
+    {
+        return recoveredFromDirectory;
     }
 
     /** Time the last open spent rebuilding the index, in nanoseconds. */
@@ -764,6 +938,10 @@ public final class DiskTier implements AutoCloseable
         if (ownerIo != null)
         {
             ownerIo.close();
+        }
+        if (directory != null)
+        {
+            directory.close();
         }
         if (driver != null)
         {

@@ -69,6 +69,7 @@ class CrashRestartTest
             {
                 String line;
                 int acks = 0;
+                // Reads to the end: acknowledgements printed before the kill landed count too.
                 while ((line = out.readLine()) != null)
                 {
                     if (line.startsWith("ACK "))
@@ -78,8 +79,8 @@ class CrashRestartTest
                         highest = Math.max(highest, i);
                         if (++acks == ACKS_BEFORE_KILL)
                         {
-                            child.destroyForcibly(); // SIGKILL: no shutdown hook, no close
-                            break;
+                            // SIGKILL through the handle: Process.destroyForcibly would also close our end of stdout.
+                            child.toHandle().destroyForcibly();
                         }
                     }
                     else if (line.startsWith("EVICT "))

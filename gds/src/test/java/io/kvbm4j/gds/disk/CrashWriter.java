@@ -10,7 +10,7 @@ import io.kvbm4j.tiers.memory.AlignedMemory;
 /**
  * Child process of {@link CrashRestartTest}: writes blocks first, first + 1, ... to a G3 tier for
  * ever, evicting the oldest when the tier is full (blocks it found at start first), and prints
- * {@code ACK i} once block i's write returned OK and {@code EVICT i} once block i left the index. The
+ * {@code ACK i} once block i's write returned OK and {@code EVICT i} just before block i leaves the index. The
  * parent kills it with SIGKILL mid-stream.
  */
 public final class CrashWriter
@@ -38,11 +38,11 @@ public final class CrashWriter
                 if (tier.freeSlots() == 0)
                 {
                     final long oldest = fifo.remove();
+                    System.out.println("EVICT " + oldest); // before: once said, the block may be gone
                     if (!tier.evict(Blocks.idHi(oldest), Blocks.idLo(oldest)))
                     {
                         throw new IllegalStateException("block " + oldest + " was not stored");
                     }
-                    System.out.println("EVICT " + oldest);
                 }
                 final int len = Blocks.length(i, max);
                 Blocks.fill(b, i, len);

@@ -98,6 +98,11 @@ class DiskTierTest
         }
     }
 
+    private void deleteIndexFile() throws IOException
+    {
+        Files.delete(root.resolve("g3").resolve(SlotDirectory.FILE));
+    }
+
     /** Slot of block i, found through its header on disk (the tier does not expose its index). */
     private int slotOf(final DiskTier tier, final long i) throws IOException
     {
@@ -194,10 +199,11 @@ class DiskTierTest
     }
 
     @Test
-    void reopeningAfterACleanCloseFindsEveryBlockAgain() throws Exception
+    void reopeningAfterACleanCloseFindsEveryBlockAgainFromThePersistedIndex() throws Exception
     {
         try (DiskTier tier = DiskTier.open(config()))
         {
+            assertFalse(tier.recoveredFromIndexFile(), "a new tier has no index file yet");
             for (long i = 0; i < 10; i++)
             {
                 assertEquals(DiskStatus.OK, put(tier, i));
@@ -206,12 +212,93 @@ class DiskTierTest
         }
         try (DiskTier tier = DiskTier.open(config()))
         {
-            assertEquals(10, tier.counter(DiskCounter.RECOVERED_BLOCKS), "an evicted block's header stays until rewritten");
-            for (long i = 0; i < 10; i++)
+            assertTrue(tier.recoveredFromIndexFile());
+            assertEquals(9, tier.counter(DiskCounter.RECOVERED_BLOCKS));
+            for (long i = 0; i < 9; i++)
             {
                 assertEquals(DiskStatus.OK, get(tier, i), "block " + i);
             }
+            assertEquals(DiskStatus.MISS, get(tier, 9), "an evicted block stays evicted");
             assertEquals(DiskStatus.OK, put(tier, 50), "the next generation continues after the recovered ones");
+        }
+    }
+
+    @Test
+    void aMissingIndexFileIsRebuiltByScanningTheSlotHeaders() throws Exception
+    {
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            for (long i = 0; i < 7; i++)
+            {
+                assertEquals(DiskStatus.OK, put(tier, i));
+            }
+        }
+        deleteIndexFile();
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertFalse(tier.recoveredFromIndexFile());
+            assertEquals(7, tier.size());
+        }
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertTrue(tier.recoveredFromIndexFile(), "the scan wrote the index again");
+            for (long i = 0; i < 7; i++)
+            {
+                assertEquals(DiskStatus.OK, get(tier, i), "block " + i);
+            }
+        }
+    }
+
+    @Test
+    void aDamagedIndexEntryIsSettledByItsSlotHeader() throws Exception
+    {
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(DiskStatus.OK, put(tier, 3));
+            assertEquals(DiskStatus.OK, put(tier, 4));
+        }
+        final Path index = root.resolve("g3").resolve(SlotDirectory.FILE);
+        final int slot;
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            slot = slotOf(tier, 3);
+        }
+        flipByte(index, SlotDirectory.FILE_HEADER + (long)slot * SlotDirectory.ENTRY + SlotDirectory.LENGTH);
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(2, tier.size());
+            assertEquals(0, tier.counter(DiskCounter.CORRUPT_SLOTS));
+            assertEquals(DiskStatus.OK, get(tier, 3));
+            assertEquals(DiskStatus.OK, get(tier, 4));
+        }
+    }
+
+    @Test
+    void anIndexEntryWhoseSlotWasOverwrittenIsAMissNeverAnotherBlock() throws Exception
+    {
+        final int slotOf5;
+        final int slotOf6;
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(DiskStatus.OK, put(tier, 5));
+            assertEquals(DiskStatus.OK, put(tier, 6));
+            slotOf5 = slotOf(tier, 5);
+            slotOf6 = slotOf(tier, 6);
+            // Block 6's whole slot (header and payload) lands where the index says block 5 is.
+            final byte[] copy = new byte[(int)tier.stride()];
+            try (RandomAccessFile raf = new RandomAccessFile(tier.file().toFile(), "rw"))
+            {
+                raf.seek(slotOf6 * tier.stride());
+                raf.readFully(copy);
+                raf.seek(slotOf5 * tier.stride());
+                raf.write(copy);
+            }
+        }
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(DiskStatus.CORRUPT, get(tier, 5));
+            assertEquals(DiskStatus.OK, get(tier, 6));
+            assertEquals(1, tier.counter(DiskCounter.CORRUPT_SLOTS));
         }
     }
 
@@ -247,12 +334,14 @@ class DiskTierTest
                 raf.write(copy);
             }
         }
+        deleteIndexFile(); // the index names one slot per id: only a header scan meets both copies
         try (DiskTier tier = DiskTier.open(config()))
         {
             assertEquals(1, tier.counter(DiskCounter.DUPLICATE_SLOTS));
             assertEquals(2, tier.size());
             assertEquals(DiskStatus.OK, get(tier, 1));
         }
+        deleteIndexFile();
         try (DiskTier tier = DiskTier.open(config()))
         {
             assertEquals(0, tier.counter(DiskCounter.DUPLICATE_SLOTS), "the losing copy was cleared on disk");
@@ -282,7 +371,7 @@ class DiskTierTest
     }
 
     @Test
-    void aBitFlippedHeaderIsDroppedAtRestartAndCounted() throws Exception
+    void aBitFlippedHeaderIsAMissThroughTheIndexAndDroppedByAHeaderScan() throws Exception
     {
         final long position;
         try (DiskTier tier = DiskTier.open(config()))
@@ -294,10 +383,28 @@ class DiskTierTest
         flipByte(root.resolve("g3").resolve(DiskTier.SLOT_FILE), position);
         try (DiskTier tier = DiskTier.open(config()))
         {
-            assertEquals(1, tier.counter(DiskCounter.CORRUPT_SLOTS));
-            assertEquals(1, tier.size());
-            assertEquals(DiskStatus.MISS, get(tier, 6));
+            assertEquals(2, tier.size(), "index entries are hints until a read verifies the slot");
+            assertEquals(DiskStatus.CORRUPT, get(tier, 6));
             assertEquals(DiskStatus.OK, get(tier, 7));
+            assertEquals(1, tier.size());
+        }
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(1, tier.size(), "the corrupt slot left the index file");
+        }
+        flipByte(root.resolve("g3").resolve(DiskTier.SLOT_FILE), position + SlotHeaderLayout.HEADER_BLOCK); // harmless: slot free
+        final long position7;
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            position7 = slotOf(tier, 7) * tier.stride() + SlotHeaderLayout.ID_HI_OFFSET;
+        }
+        flipByte(root.resolve("g3").resolve(DiskTier.SLOT_FILE), position7);
+        deleteIndexFile();
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertEquals(1, tier.counter(DiskCounter.CORRUPT_SLOTS), "the scan checks each header's checksum");
+            assertEquals(0, tier.size());
+            assertEquals(DiskStatus.MISS, get(tier, 7));
         }
     }
 
@@ -319,37 +426,67 @@ class DiskTierTest
         }
     }
 
-    @Test
-    void aTruncatedSlotFileLosesOnlyTheBlocksPastTheCut() throws Exception
+    private int fillAndCut(final boolean alsoTheIndex) throws Exception
     {
-        final int cutSlot;
+        final int cutSlot = SLOTS / 2;
         try (DiskTier tier = DiskTier.open(config()))
         {
             for (long i = 0; i < SLOTS; i++)
             {
                 assertEquals(DiskStatus.OK, put(tier, i));
             }
-            cutSlot = SLOTS / 2;
             try (RandomAccessFile raf = new RandomAccessFile(tier.file().toFile(), "rw"))
             {
                 raf.setLength(cutSlot * tier.stride() + SlotHeaderLayout.HEADER_BLOCK + 100); // mid-payload
             }
         }
+        if (alsoTheIndex)
+        {
+            try (RandomAccessFile raf = new RandomAccessFile(root.resolve("g3").resolve(SlotDirectory.FILE).toFile(), "rw"))
+            {
+                raf.setLength(raf.length() / 2);
+            }
+        }
+        return cutSlot;
+    }
+
+    private int[] readAll(final DiskTier tier)
+    {
+        final int[] byStatus = new int[DiskStatus.values().length];
+        for (long i = 0; i < SLOTS; i++)
+        {
+            byStatus[get(tier, i).ordinal()]++;
+        }
+        return byStatus;
+    }
+
+    @Test
+    void aTruncatedSlotFileLosesOnlyTheBlocksPastTheCut() throws Exception
+    {
+        final int cutSlot = fillAndCut(false);
         try (DiskTier tier = DiskTier.open(config()))
         {
-            assertEquals(cutSlot + 1, tier.size(), "headers before the cut survive, the cut slot's too");
-            int hits = 0;
-            int corrupt = 0;
-            for (long i = 0; i < SLOTS; i++)
-            {
-                final DiskStatus s = get(tier, i);
-                hits += s == DiskStatus.OK ? 1 : 0;
-                corrupt += s == DiskStatus.CORRUPT ? 1 : 0;
-                assertTrue(s == DiskStatus.OK || s == DiskStatus.MISS || s == DiskStatus.CORRUPT, s.toString());
-            }
-            assertEquals(cutSlot, hits);
-            assertEquals(1, corrupt, "the slot cut mid-payload fails its checksum");
+            assertTrue(tier.recoveredFromIndexFile());
+            final int[] byStatus = readAll(tier);
+            assertEquals(cutSlot, byStatus[DiskStatus.OK.ordinal()]);
+            assertEquals(SLOTS - cutSlot, byStatus[DiskStatus.CORRUPT.ordinal()], "past the cut: zeros, caught by the checks");
+            assertEquals(cutSlot, tier.size());
             assertEquals(tier.stride() * SLOTS, Files.size(tier.file()), "reopen reserves the full size again");
+        }
+    }
+
+    @Test
+    void aTruncatedSlotFileAndIndexFileAreRebuiltByAScanThatKeepsTheBlocksBeforeTheCut() throws Exception
+    {
+        final int cutSlot = fillAndCut(true);
+        try (DiskTier tier = DiskTier.open(config()))
+        {
+            assertFalse(tier.recoveredFromIndexFile(), "an index file of the wrong size is rebuilt");
+            assertEquals(cutSlot + 1, tier.size(), "headers before the cut survive, the cut slot's too");
+            final int[] byStatus = readAll(tier);
+            assertEquals(cutSlot, byStatus[DiskStatus.OK.ordinal()]);
+            assertEquals(1, byStatus[DiskStatus.CORRUPT.ordinal()], "the slot cut mid-payload fails its checksum");
+            assertEquals(SLOTS - cutSlot - 1, byStatus[DiskStatus.MISS.ordinal()]);
         }
     }
 
@@ -412,6 +549,7 @@ class DiskTierTest
         finally
         {
             Files.deleteIfExists(dir.resolve(DiskTier.SLOT_FILE));
+            Files.deleteIfExists(dir.resolve(SlotDirectory.FILE));
             Files.deleteIfExists(dir);
         }
     }

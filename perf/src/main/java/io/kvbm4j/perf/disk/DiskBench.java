@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +24,7 @@ import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.gds.disk.DiskStatus;
 import io.kvbm4j.gds.disk.DiskTier;
 import io.kvbm4j.gds.disk.DiskTierConfig;
+import io.kvbm4j.gds.disk.SlotHeaderLayout;
 import io.kvbm4j.gds.disk.SlotIo;
 import io.kvbm4j.tiers.host.HostSlotMemory;
 
@@ -43,7 +45,7 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  *
  * <p>Run: {@code make bench-disk} (perf/bench-disk.sh), or
  * {@code java -cp perf/target/kvbm4j-perf.jar:perf/target/lib/* io.kvbm4j.perf.disk.DiskBench --dir DIR}.
- * Options: {@code --seconds 3 --sizes 512K,2M,8M --qd 1,4,16 --region-mib 2048 --restart-blocks 1000000
+ * Options: {@code --seconds 3 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --region-mib 2048 --restart-blocks 1000000
  * --fio fio} ({@code --fio none} skips fio; {@code --restart-blocks 0} skips the restart figure).
  */
 public final class DiskBench
@@ -61,6 +63,7 @@ public final class DiskBench
         long regionMiB = 2048;
         int restartBlocks = 1_000_000;
         String fio = "fio";
+        int repeats = 3;
         for (int i = 0; i < args.length; i += 2)
         {
             final String v = i + 1 < args.length ? args[i + 1] : "";
@@ -73,8 +76,9 @@ public final class DiskBench
                 case "--region-mib" -> regionMiB = Long.parseLong(v);
                 case "--restart-blocks" -> restartBlocks = Integer.parseInt(v);
                 case "--fio" -> fio = v;
+                case "--repeats" -> repeats = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] +
-                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio)");
+                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio --repeats)");
             }
         }
         if (dir == null)
@@ -83,8 +87,10 @@ public final class DiskBench
         }
         Files.createDirectories(dir);
         final boolean haveFio = !"none".equals(fio) && fioWorks(fio);
-        System.out.printf(Locale.ROOT, "# G3 disk tier vs fio, %s, dir %s, %.0f s per point, region %d MiB, %d cores%n",
-            LocalDate.now(), dir, seconds, regionMiB, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "# G3 disk tier vs fio, %s, dir %s, %.0f s per run, median of %d runs " +
+                "(G3, fio libaio, fio psync interleaved), region %d MiB, %d cores, XXH3-64 %.1f GB/s%n",
+            LocalDate.now(), dir, seconds, repeats, regionMiB, Runtime.getRuntime().availableProcessors(),
+            xxh3GigabytesPerSecond());
         if (!haveFio)
         {
             System.out.println("# fio not available: fio columns are empty (install the Debian package fio)");
@@ -92,6 +98,11 @@ public final class DiskBench
         System.out.println();
         System.out.println("| op | block | QD | G3 MiB/s | fio libaio MiB/s | ratio | fio psync MiB/s | ratio | G3 failures |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
+        int maxQd = 1;
+        for (final String q : depths.split(","))
+        {
+            maxQd = Math.max(maxQd, Integer.parseInt(q.trim()));
+        }
         for (final String size : sizes.split(","))
         {
             final long block = parseSize(size);
@@ -99,7 +110,7 @@ public final class DiskBench
             final DiskTierConfig config = DiskTierConfig.posix(sub,
                 (int)Math.max(16, regionMiB * (1L << 20) / DiskTier.strideOf(block)), block);
             try (DiskTier tier = DiskTier.open(config);
-                 HostSlotMemory g2 = new HostSlotMemory(16, block))
+                 HostSlotMemory g2 = new HostSlotMemory(maxQd, block))
             {
                 if (!tier.directIo())
                 {
@@ -113,9 +124,18 @@ public final class DiskBench
                     {
                         final int qd = Integer.parseInt(q.trim());
                         final long[] failures = new long[1];
-                        final double ours = run(tier, g2, block, qd, "write".equals(w), seconds, failures);
-                        final double aio = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false) : Double.NaN;
-                        final double psync = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, true) : Double.NaN;
+                        final double[] g3 = new double[repeats];
+                        final double[] aios = new double[repeats];
+                        final double[] psyncs = new double[repeats];
+                        for (int r = 0; r < repeats; r++)
+                        {
+                            g3[r] = run(tier, g2, block, qd, "write".equals(w), seconds, failures);
+                            aios[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false) : Double.NaN;
+                            psyncs[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, true) : Double.NaN;
+                        }
+                        final double ours = median(g3);
+                        final double aio = median(aios);
+                        final double psync = median(psyncs);
                         System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %s | %s | %s | %s | %d |%n",
                             "write".equals(w) ? "G2→G3 write" : "G3→G2 read", size, qd, ours, fmt(aio), ratio(ours, aio), fmt(psync), ratio(ours, psync), failures[0]);
                         System.out.flush();
@@ -128,6 +148,31 @@ public final class DiskBench
         if (restartBlocks > 0)
         {
             restart(dir.resolve("g3-restart"), restartBlocks);
+        }
+    }
+
+    private static double median(final double[] v)
+    {
+        final double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    /** XXH3-64 over a 8 MiB off-heap buffer for about a second: what a checksum costs on this machine. */
+    private static double xxh3GigabytesPerSecond()
+    {
+        try (HostSlotMemory m = new HostSlotMemory(1, 8L << 20))
+        {
+            long sink = 0;
+            long bytes = 0;
+            final long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 1_000_000_000L)
+            {
+                sink += SlotHeaderLayout.checksum(m.address(0), 8L << 20);
+                bytes += 8L << 20;
+            }
+            final double gbs = bytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
+            return sink == 42 ? gbs + 1e-9 : gbs;
         }
     }
 
@@ -170,7 +215,7 @@ public final class DiskBench
                 b.putLong(p, p * 31L + t);
             }
         }
-        parallel(4, tier.slotCount(), (io, from, to) ->
+        parallel(4, tier.slotCount(), (io, thread, from, to) ->
         {
             for (int s = from; s < to; s++)
             {
@@ -183,7 +228,7 @@ public final class DiskBench
     @FunctionalInterface
     private interface Part
     {
-        long run(SlotIo io, int from, int to) throws Exception;
+        long run(SlotIo io, int thread, int from, int to) throws Exception;
     }
 
     private static void parallel(final int threads, final int slots, final Part part, final DiskTier tier) throws Exception
@@ -194,11 +239,12 @@ public final class DiskBench
         {
             final int from = (int)((long)slots * t / threads);
             final int to = (int)((long)slots * (t + 1) / threads);
+            final int index = t;
             final Thread th = new Thread(() ->
             {
                 try (SlotIo io = tier.newIo())
                 {
-                    part.run(io, from, to);
+                    part.run(io, index, from, to);
                 }
                 catch (final Exception e)
                 {
@@ -230,10 +276,9 @@ public final class DiskBench
         final CyclicBarrier start = new CyclicBarrier(qd);
         final long[] window = new long[2];
         final long durationNanos = (long)(seconds * 1e9);
-        parallel(qd, tier.slotCount(), (io, from, to) ->
+        parallel(qd, tier.slotCount(), (io, thread, from, to) ->
         {
-            final int t = from * qd / Math.max(1, tier.slotCount());
-            final long buffer = g2.address(t % g2.slotCount());
+            final long buffer = g2.address(thread % g2.slotCount()); // one G2 slot per thread
             final SplittableRandom rnd = new SplittableRandom(from);
             start.await();
             final long begin = System.nanoTime();
@@ -268,7 +313,7 @@ public final class DiskBench
             }
             return n;
         }, tier);
-        failures[0] = failed.get();
+        failures[0] += failed.get();
         return ops.get() * (double)block / (1 << 20) / ((window[1] - window[0]) / 1e9);
     }
 
@@ -328,7 +373,7 @@ public final class DiskBench
              HostSlotMemory g2 = new HostSlotMemory(1, payload))
         {
             final long t0 = System.nanoTime();
-            parallel(8, blocks, (io, from, to) ->
+            parallel(8, blocks, (io, thread, from, to) ->
             {
                 for (int s = from; s < to; s++)
                 {
