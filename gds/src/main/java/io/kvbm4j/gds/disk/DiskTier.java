@@ -20,23 +20,28 @@ import io.kvbm4j.gds.cufile.PosixFiles;
  * where GPUDirect Storage opens and through O_DIRECT file I/O where it does not.
  *
  * <p>What it owns: the slot file ({@code g3-slots.dat}, mode 0600, {@code slotCount} slots of
- * {@code 4096 + roundUp(maxPayload, 4096)} bytes; see {@link SlotHeaderLayout}), an id → slot index,
- * the free stack and each slot's metadata (id, salt, length, checksum, generation).
+ * {@code 4096 + roundUp(maxPayload, 4096)} bytes; see {@link SlotHeaderLayout}), the persisted index
+ * ({@code g3-index.dat}, {@link SlotDirectory}), an in-memory id → slot index, the free stack and each
+ * slot's metadata (id, salt, length, generation).
  *
- * <p>Concurrency: the index, free stack and metadata are owned by the thread that opened the tier (the
- * G3 transfer thread); {@link #write}, {@link #read}, {@link #evict} and the other owner methods check
- * it with an assert. The slot I/O methods {@link #writeSlot} and {@link #readSlot} are safe from any
- * thread holding its own {@link SlotIo} ({@link #newIo()}), on slots the owner handed it: that is how
- * queue depths above 1 run. Counters are atomic and readable anywhere.
+ * <p>Concurrency: the indexes, free stack and metadata are owned by the thread that opened the tier
+ * (the G3 transfer thread; {@link #takeOwnership()} hands them on); {@link #write}, {@link #read},
+ * {@link #evict}, {@link #reserve}, {@link #commit} and the other owner methods check it with an
+ * assert. {@link #writeSlot} and {@link #readSlot} are safe from any thread holding its own
+ * {@link SlotIo} ({@link #newIo()}), on slots the owner handed it: that is how queue depths above 1
+ * run (owner reserves, I/O thread writes, owner commits). Counters are atomic and readable anywhere.
  *
- * <p>Invariants: {@code free + indexed == slotCount}; a slot is indexed under the id its header holds;
- * a read is a hit only after magic, version, header checksum, id, salt, length, generation and payload
- * checksum match, otherwise the slot is freed and counted ({@link DiskCounter#CORRUPT_SLOTS}).
+ * <p>Invariants: {@code free + reserved + indexed == slotCount}; a slot is indexed under the id its
+ * index entry names; a read is a hit only after magic, version, header checksum, id, salt, length,
+ * generation and payload checksum of the slot itself match, otherwise the slot is freed and counted
+ * ({@link DiskCounter#CORRUPT_SLOTS}). A write is acknowledged (OK from {@link #write} or
+ * {@link #commit}) only once slot and index entry are written.
  *
- * <p>Warm restart: {@link #open} rebuilds the index by reading every slot header (in parallel,
- * {@code g3.scan-threads}); see docs/DISK.md for why a scan and not a persisted map. Headers that fail
- * their checks are zeroed and counted; of two slots holding one id the newer generation wins. Payload
- * checksums are verified on every read, not at restart.
+ * <p>Warm restart: {@link #open} reads the index file (64 bytes per slot); an entry failing its checksum
+ * is settled by reading that slot's header. Without a usable index file (missing, other geometry) it
+ * reads every slot header ({@code g3.scan-threads} threads) and writes the index file again; broken
+ * headers are zeroed and counted, and of two slots holding one id the newer generation wins. See
+ * docs/DISK.md for why.
  *
  * <p>Failures: every I/O failure is a status and a counter; {@code g3.degrade-after-failures} failures in
  * a row mark the tier degraded, after which it refuses I/O ({@link DiskStatus#DEGRADED}) until reopened.

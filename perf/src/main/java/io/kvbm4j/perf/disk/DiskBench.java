@@ -41,7 +41,8 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * {@code iodepth=qd}, and psync with {@code numjobs=qd} (threads issuing blocking I/O, like the tier).
  *
  * <p>Restart: fills a tier of {@code --restart-blocks} slots (4 KiB payloads: 8 KiB per slot), closes it,
- * and times {@link DiskTier#open} (header scan and index rebuild).
+ * and times {@link DiskTier#open} twice from the index file, then once more with the index file deleted
+ * (a header scan with 16 threads).
  *
  * <p>Run: {@code make bench-disk} (perf/bench-disk.sh), or
  * {@code java -cp perf/target/kvbm4j-perf.jar:perf/target/lib/* io.kvbm4j.perf.disk.DiskBench --dir DIR}.
@@ -367,35 +368,58 @@ public final class DiskBench
     private static void restart(final Path dir, final int blocks) throws Exception
     {
         final long payload = 4096;
-        final DiskTierConfig config = DiskTierConfig.posix(dir, blocks, payload);
-        long fillNanos;
+        final DiskTierConfig config = DiskTierConfig.posix(dir, blocks, payload).withScanThreads(16);
+        final long fillNanos;
         try (DiskTier tier = DiskTier.open(config);
              HostSlotMemory g2 = new HostSlotMemory(1, payload))
         {
+            // The owner reserves, 8 I/O threads write, the owner commits: the transfer engine's shape.
             final long t0 = System.nanoTime();
+            final int[] slots = new int[blocks];
+            final long[] gens = new long[blocks];
+            for (int b = 0; b < blocks; b++)
+            {
+                slots[b] = tier.reserve();
+                gens[b] = tier.newGeneration();
+            }
             parallel(8, blocks, (io, thread, from, to) ->
             {
-                for (int s = from; s < to; s++)
+                for (int b = from; b < to; b++)
                 {
-                    tier.writeSlot(io, s, idHi(s), idLo(s), 1, g2.address(0), payload, s + 1);
+                    if (tier.writeSlot(io, slots[b], idHi(b), idLo(b), 1, g2.address(0), payload, gens[b]) != DiskStatus.OK)
+                    {
+                        throw new IllegalStateException("write of block " + b + " failed");
+                    }
                 }
                 return 0;
             }, tier);
+            for (int b = 0; b < blocks; b++)
+            {
+                tier.commit(slots[b], idHi(b), idLo(b), 1, payload, gens[b]);
+            }
             fillNanos = System.nanoTime() - t0;
         }
         System.out.println();
-        for (final int threads : new int[] {4, 16})
+        System.out.printf(Locale.ROOT, "restart, %d blocks of 4 KiB (slot file %d MiB, index file %d MiB); fill %.1f s%n",
+            blocks, DiskTier.strideOf(payload) * blocks >> 20, (64L * blocks + 4096) >> 20, fillNanos / 1e9);
+        System.out.println();
+        System.out.println("| restart from | open s | index rebuild s | recovered | corrupt |");
+        System.out.println("|---|---|---|---|---|");
+        for (final boolean scan : new boolean[] {false, false, true})
         {
-            final DiskTierConfig c = config.withScanThreads(threads);
+            if (scan)
+            {
+                Files.delete(dir.resolve("g3-index.dat"));
+            }
             final long t1 = System.nanoTime();
-            try (DiskTier tier = DiskTier.open(c))
+            try (DiskTier tier = DiskTier.open(config))
             {
                 final long openNanos = System.nanoTime() - t1;
-                System.out.printf(Locale.ROOT, "restart: %d blocks (4 KiB payloads, %d MiB slot file): open %.2f s " +
-                        "(header scan + index %.2f s, %d scan threads), %d recovered, %d corrupt; fill took %.1f s%n",
-                    blocks, tier.slotCount() * tier.stride() >> 20, openNanos / 1e9, tier.recoveryNanos() / 1e9,
-                    threads, tier.counter(DiskCounter.RECOVERED_BLOCKS), tier.counter(DiskCounter.CORRUPT_SLOTS),
-                    fillNanos / 1e9);
+                System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %d | %d |%n",
+                    tier.recoveredFromIndexFile() ? "index file (g3-index.dat)" :
+                        "header scan, " + config.scanThreads() + " threads (index file deleted)",
+                    openNanos / 1e9, tier.recoveryNanos() / 1e9, tier.counter(DiskCounter.RECOVERED_BLOCKS),
+                    tier.counter(DiskCounter.CORRUPT_SLOTS));
             }
         }
         deleteTree(dir);
