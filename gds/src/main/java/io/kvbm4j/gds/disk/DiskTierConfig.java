@@ -2,6 +2,9 @@ package io.kvbm4j.gds.disk;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Settings of the G3 disk tier, validated when built; each error names its key and the allowed range.
@@ -56,6 +59,62 @@ public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoP
         if (scanThreads < 1 || scanThreads > 64)
         {
             throw new IllegalArgumentException("g3.scan-threads must be in 1..64: " + scanThreads);
+        }
+    }
+
+    /** The keys {@link #fromMap} accepts. */
+    public static final Set<String> KEYS = Set.of("g3.root", "g3.slot-count", "g3.max-payload-bytes", "g3.io",
+        "g3.cufile-library", "g3.driver-timeout-ms", "g3.degrade-after-failures", "g3.scan-threads");
+
+    /**
+     * Builds the settings from flat {@code g3.*} keys (as a YAML section flattens); absent keys take the
+     * defaults of {@link #posix}. Unknown keys and values that do not parse are errors naming the key.
+     */
+    public static DiskTierConfig fromMap(final Map<String, String> values)
+    {
+        for (final String key : values.keySet())
+        {
+            if (!KEYS.contains(key))
+            {
+                throw new IllegalArgumentException("unknown setting " + key + "; G3 settings are " +
+                    new TreeSet<>(KEYS));
+            }
+        }
+        final String root = values.get("g3.root");
+        final String lib = values.get("g3.cufile-library");
+        return new DiskTierConfig(root == null || root.isBlank() ? null : Path.of(root),
+            (int)number(values, "g3.slot-count", -1),
+            number(values, "g3.max-payload-bytes", -1),
+            IoPath.parse(values.getOrDefault("g3.io", IoPath.POSIX.key())),
+            lib == null || lib.isBlank() ? null : Path.of(lib),
+            Duration.ofMillis(number(values, "g3.driver-timeout-ms", 2000)),
+            (int)number(values, "g3.degrade-after-failures", 8),
+            (int)number(values, "g3.scan-threads", 4));
+    }
+
+    private static long number(final Map<String, String> values, final String key, final long fallback)
+    {
+        final String v = values.get(key);
+        if (v == null)
+        {
+            if (fallback < 0)
+            {
+                throw new IllegalArgumentException(key + " must be set");
+            }
+            return fallback;
+        }
+        try
+        {
+            final long n = Long.parseLong(v.trim().replace("_", ""));
+            if (n > Integer.MAX_VALUE && !"g3.max-payload-bytes".equals(key))
+            {
+                throw new IllegalArgumentException(key + " is out of range: " + v);
+            }
+            return n;
+        }
+        catch (final NumberFormatException e)
+        {
+            throw new IllegalArgumentException(key + " must be an integer: " + v, e);
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Map;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -530,6 +531,41 @@ class DiskTierTest
             () -> new DiskTierConfig(root, 1, 4096, IoPath.POSIX, root.resolve("libcufile.so"), Duration.ofSeconds(1), 8, 4));
         assertTrue(lib.getMessage().startsWith("g3.cufile-library"), lib.getMessage());
         assertThrows(IllegalArgumentException.class, () -> IoPath.parse("gds"));
+    }
+
+    @Test
+    void idsWithCorrelatedHalvesSpreadOverTheBuckets()
+    {
+        final int mask = (1 << 16) - 1;
+        final int[] load = new int[mask + 1];
+        int worst = 0;
+        for (int b = 0; b < 1 << 15; b++)
+        {
+            // hi = K | b and lo = b * golden ratio: the pattern that defeated hi * C ^ lo.
+            final int bucket = DiskTier.bucket(0x4733L << 48 | b, b * 0x9E3779B97F4A7C15L, mask);
+            worst = Math.max(worst, ++load[bucket]);
+        }
+        assertTrue(worst <= 8, "a bucket took " + worst + " of 32768 ids");
+    }
+
+    @Test
+    void settingsFromFlatKeysTakeDefaultsAndNameTheKeyThatIsWrong()
+    {
+        final DiskTierConfig c = DiskTierConfig.fromMap(Map.of("g3.root", root.toString(), "g3.slot-count", "64",
+            "g3.max-payload-bytes", "2_097_152", "g3.io", "gds-preferred"));
+        assertEquals(64, c.slotCount());
+        assertEquals(2L << 20, c.maxPayloadBytes());
+        assertEquals(IoPath.GDS_PREFERRED, c.io());
+        assertEquals(Duration.ofSeconds(2), c.driverTimeout());
+        final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+            () -> DiskTierConfig.fromMap(Map.of("g3.root", "/x", "g3.slots", "4")));
+        assertTrue(unknown.getMessage().startsWith("unknown setting g3.slots"), unknown.getMessage());
+        final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+            () -> DiskTierConfig.fromMap(Map.of("g3.root", "/x", "g3.slot-count", "many", "g3.max-payload-bytes", "1")));
+        assertEquals("g3.slot-count must be an integer: many", bad.getMessage());
+        final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+            () -> DiskTierConfig.fromMap(Map.of("g3.root", "/x", "g3.slot-count", "4")));
+        assertEquals("g3.max-payload-bytes must be set", missing.getMessage());
     }
 
     @Test
