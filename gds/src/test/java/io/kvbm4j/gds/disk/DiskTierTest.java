@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.kvbm4j.gds.cufile.CuFileDoubles;
+import io.kvbm4j.gds.cufile.CuFileDriver;
 import io.kvbm4j.tiers.memory.AlignedMemory;
 
 class DiskTierTest
@@ -646,6 +647,19 @@ class DiskTierTest
             {
                 assertEquals(DiskStatus.OK, get(tier, i), "block " + i);
             }
+        }
+    }
+
+    @Test
+    void onARealLibcufileEitherCuFileIsInUseOrTheTierSaysWhyNot() throws Exception
+    {
+        final String real = System.getenv(CuFileDriver.LIBRARY_ENV);
+        Assumptions.assumeTrue(real != null && !real.isBlank(), "needs a real libcufile named by KVBM_CUFILE_LIBRARY");
+        try (DiskTier tier = DiskTier.open(config().withIo(IoPath.GDS_PREFERRED, Path.of(real), Duration.ofSeconds(20))))
+        {
+            assertTrue(tier.usesCuFile() || tier.ioDescription().contains("GDS unavailable"), tier.ioDescription());
+            assertEquals(DiskStatus.OK, put(tier, 1));
+            assertEquals(DiskStatus.OK, get(tier, 1));
         }
     }
 

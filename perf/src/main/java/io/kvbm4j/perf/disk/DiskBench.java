@@ -47,7 +47,8 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * <p>Run: {@code make bench-disk} (perf/bench-disk.sh), or
  * {@code java -cp perf/target/kvbm4j-perf.jar:perf/target/lib/* io.kvbm4j.perf.disk.DiskBench --dir DIR}.
  * Options: {@code --seconds 3 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --region-mib 2048 --restart-blocks 1000000
- * --fio fio} ({@code --fio none} skips fio; {@code --restart-blocks 0} skips the restart figure).
+ * --fio fio} ({@code --fio none} skips fio; {@code --sizes none} the throughput table; {@code --restart-blocks 0} the
+ * restart figure).
  */
 public final class DiskBench
 {
@@ -104,7 +105,7 @@ public final class DiskBench
         {
             maxQd = Math.max(maxQd, Integer.parseInt(q.trim()));
         }
-        for (final String size : sizes.split(","))
+        for (final String size : "none".equals(sizes) ? new String[0] : sizes.split(","))
         {
             final long block = parseSize(size);
             final Path sub = dir.resolve("g3-" + size);
