@@ -9,7 +9,7 @@ SOURCES := $(shell find pom.xml config */pom.xml */src/main -type f 2>/dev/null)
 # Written after a successful package; `mvn clean` removes it with the rest of target/.
 BUILT := tools/target/.kvbm4j-built
 
-.PHONY: build run test clean
+.PHONY: build run test clean bench-disk
 
 build: $(BUILT)
 
@@ -25,3 +25,7 @@ test:
 
 clean:
 	$(MVN) -B -q clean
+
+# G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
+bench-disk:
+	perf/bench-disk.sh $(ARGS)
