@@ -233,22 +233,37 @@ class G3TransfersTest extends EngineFixture
         final BlockIds a = chain(1, 4);
         storeWithPayloads(m, a, 1);
         assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
-        assertEquals(2, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
-        assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "G3 full of blocks being written");
-        storeWithPayloads(m, chain(2, 4), 2); // pushes A out of G2; B's writes evict A's G3 blocks in turn
+        assertEquals(2, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "A0 and A1");
+        assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "A2, A3: G3 full of blocks being written");
+        // B pushes A out of G2; B0 and B1 take G3 from A's blocks (its LRU leaves: A1, then A0); B2, B3 dropped.
+        final BlockIds b = chain(2, 4);
+        storeWithPayloads(m, b, 2);
         assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        assertEquals(2, m.counters().get(Counter.G3_EVICTED_BLOCKS));
+        assertEquals(4, m.counters().get(Counter.G3_OFFLOAD_DROPPED));
+        assertEquals(2, m.g3Counter(DiskCounter.EVICTIONS), "the disk freed the evicted blocks' slots too");
+        assertTrue(m.pool(Tier.G3).lookup(b.hi(0), b.lo(0)) >= 0 && m.pool(Tier.G3).lookup(b.hi(1), b.lo(1)) >= 0);
         evictG1(m);
         final int[] slots = new int[4];
         final Onboard onboard = new Onboard();
-        final int found = m.matchOnboard(a, 4, 7, slots, onboard);
-        assertTrue(found < 4, "not every block of A survived: " + found);
-        assertEquals(found, m.awaitOnboard(onboard, slots, WAIT));
-        for (int i = 0; i < found; i++)
-        {
-            assertTrue(hasPayload(m.g1Memory(), slots[i], a.hi(i), a.lo(i)), "block " + i);
-        }
-        releaseAll(m, slots, found);
-        assertTrue(m.counters().get(Counter.G3_EVICTED_BLOCKS) > 0);
+        assertEquals(0, m.matchOnboard(a, 4, 7, slots, onboard), "A is gone from every tier: a miss");
+        assertFalse(onboard.pending());
+    }
+
+    @Test
+    void stoppingWithAG3OnboardNotCollectedLeavesNoPins()
+    {
+        final DefaultKvBlockManager m = open(tiered(8, 4, 16));
+        final BlockIds a = onlyInG3(m);
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
+        assertTrue(m.stopTransfers(10, TimeUnit.SECONDS));
+        assertEquals(0, m.pool(Tier.G1).activeCount(), "no G1 reference left");
+        assertEquals(0, m.pool(Tier.G2).activeCount(), "no G2 pin left");
+        assertEquals(0, m.pool(Tier.G3).activeCount(), "no G3 pin left");
+        assertEquals(0, m.pool(Tier.G1).partialCount() + m.pool(Tier.G2).partialCount() + m.pool(Tier.G3).partialCount());
+        assertNull(m.checkInvariants());
     }
 
     /** A clock that stands still until told to jump an hour at every reading (so every deadline has passed). */
