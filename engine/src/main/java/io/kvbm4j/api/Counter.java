@@ -63,7 +63,7 @@ public enum Counter
     G2_EVICTED_BLOCKS,
     /** G2 blocks written to G3 (DONE: slot and index entry written): resident in G3. */
     G3_OFFLOADED_BLOCKS,
-    /** G2→G3 writes not started: K + M transfers outstanding, or G3 full of blocks being read. */
+    /** G2→G3 writes not started: K + M transfers outstanding, G3 full of blocks in use, or the disk degraded. */
     G3_OFFLOAD_DROPPED,
     /** G2→G3 writes that did not end DONE (no slot, ENOSPC, EIO, degraded, timed out): not resident in G3. */
     G3_WRITE_FAILED_BLOCKS,

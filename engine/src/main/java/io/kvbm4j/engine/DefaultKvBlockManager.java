@@ -36,8 +36,9 @@ import io.kvbm4j.tiers.memory.SlotMemory;
  * transfers) see the events in ring order on their own threads. So a call either happens completely,
  * with its events, or not at all, and the serving thread never waits.
  *
- * <p>Owns: the G1 pool (slot numbers), the G2 pool and its host memory when configured, the ring, the
- * metadata store. Concurrency: see {@link KvBlockManager}; ownership is checked by {@code assert}.
+ * <p>Owns: the G1 pool (slot numbers), the G2 pool and its host memory when configured, the G3 pool when
+ * configured (its bytes are the disk tier's, owned by the transfer thread; see {@link TierTransfers}), the
+ * ring, the metadata store. Concurrency: see {@link KvBlockManager}; ownership is checked by {@code assert}.
  * Invariants: those of each {@link BlockPool}, checked by {@link #checkInvariants()}; every published
  * event describes a transition that happened.
  */

@@ -263,6 +263,11 @@ final class TierTransfers
         {
             return;
         }
+        if (g3Io.disk().isDegraded())
+        {
+            counters.increment(Counter.G3_OFFLOAD_DROPPED); // it refuses I/O until reopened
+            return;
+        }
         if (stagedG3 != null && stagedG3.isFull())
         {
             flushG3();
@@ -602,7 +607,7 @@ final class TierTransfers
             g2Found[j++] = b;
         }
         int m = 0;
-        if (g3 != null)
+        if (g3 != null && !g3Io.disk().isDegraded()) // a degraded disk refuses reads: do not evict G2 for them
         {
             while (j + m < most)
             {

@@ -34,11 +34,15 @@ class G3TransfersTest extends EngineFixture
     @TempDir
     Path root;
 
-    private EngineConfig tiered(final int g1, final int g2, final int g3)
+    private EngineConfig tiered(final int g1, final int g2, final int g3, final String... extra)
     {
-        return config(g1, "tiers.g2-blocks", Integer.toString(g2), "tiers.g1-memory", "host",
+        final String[] all = new String[10 + extra.length];
+        final String[] base = {"tiers.g2-blocks", Integer.toString(g2), "tiers.g1-memory", "host",
             "transfers.admission", "always", "g3.slot-count", Integer.toString(g3), "g3.root",
-            root.resolve("g3").toString());
+            root.resolve("g3").toString()};
+        System.arraycopy(base, 0, all, 0, 10);
+        System.arraycopy(extra, 0, all, 10, extra.length);
+        return config(g1, all);
     }
 
     private static long word(final long hi, final long lo, final long i)
@@ -264,6 +268,29 @@ class G3TransfersTest extends EngineFixture
         assertEquals(0, m.pool(Tier.G3).activeCount(), "no G3 pin left");
         assertEquals(0, m.pool(Tier.G1).partialCount() + m.pool(Tier.G2).partialCount() + m.pool(Tier.G3).partialCount());
         assertNull(m.checkInvariants());
+    }
+
+    @Test
+    void aDiskThatFailsReadsIsAMissThenDegradedAndSkipped() throws IOException
+    {
+        final DefaultKvBlockManager m = open(tiered(8, 4, 16, "g3.degrade-after-failures", "1"));
+        final BlockIds a = onlyInG3(m);
+        try (RandomAccessFile file = new RandomAccessFile(root.resolve("g3").resolve(DiskTier.SLOT_FILE).toFile(), "rw"))
+        {
+            file.setLength(0); // every read comes back short
+        }
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
+        assertEquals(0, m.awaitOnboard(onboard, slots, WAIT), "a failed read is a miss");
+        assertEquals(4, m.counters().get(Counter.G3_READ_FAILED_BLOCKS));
+        assertEquals(1, m.g3Counter(DiskCounter.SHORT_IO));
+        assertEquals(1, m.g3Counter(DiskCounter.DEGRADED));
+        assertEquals(0, m.matchOnboard(a, 4, 8, slots, onboard), "a degraded disk is not asked again");
+        final long dropped = m.counters().get(Counter.G3_OFFLOAD_DROPPED);
+        storeWithPayloads(m, chain(3, 2), 3);
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        assertEquals(dropped + 2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "nor written to");
     }
 
     /** A clock that stands still until told to jump an hour at every reading (so every deadline has passed). */
