@@ -339,6 +339,13 @@ final class TierTransfers
                 g3.release(d); // PARTIAL: back to G3's free list, never resident
                 counters.increment(Counter.G3_WRITE_FAILED_BLOCKS);
                 countFailure(outcome, false);
+                if (g3Io.status[record][i] == DiskStatus.OK.ordinal() && pendingEvicts < pendingEvictHi.length)
+                {
+                    // Written, but after the deadline: the disk frees it with the next write record.
+                    pendingEvictHi[pendingEvicts] = g3Io.idHi[record][i];
+                    pendingEvictLo[pendingEvicts] = g3Io.idLo[record][i];
+                    pendingEvicts++;
+                }
             }
             g2.release(b); // unpin
         }
