@@ -141,6 +141,8 @@ class G3TransfersTest extends EngineFixture
         assertEquals(4, m.counters().get(Counter.G3_ONBOARDED_BLOCKS));
         assertEquals(4, m.g3Counter(DiskCounter.HITS));
         assertTrue(m.pool(Tier.G2).lookup(a.hi(0), a.lo(0)) >= 0, "staged through G2, cached there");
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        assertEquals(8, m.g3Counter(DiskCounter.WRITES), "what came up from G3 is not written again");
     }
 
     @Test
