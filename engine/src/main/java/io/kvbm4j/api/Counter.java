@@ -60,5 +60,21 @@ public enum Counter
     /** Blocks read back from a lower tier whose bytes did not match their checksum (bad copy dropped). */
     CHECKSUM_MISMATCHES,
     /** G2 blocks evicted by G2's own policy to make room for offloads. */
-    G2_EVICTED_BLOCKS
+    G2_EVICTED_BLOCKS,
+    /** G2 blocks written to G3 (DONE: slot and index entry written): resident in G3. */
+    G3_OFFLOADED_BLOCKS,
+    /** G2→G3 writes not started: K + M transfers outstanding, G3 full of blocks in use, or the disk degraded. */
+    G3_OFFLOAD_DROPPED,
+    /** G2→G3 writes that did not end DONE (no slot, ENOSPC, EIO, degraded, timed out): not resident in G3. */
+    G3_WRITE_FAILED_BLOCKS,
+    /** G3 blocks read back into G2 with their slot verified (on their way to G1). */
+    G3_ONBOARDED_BLOCKS,
+    /** G3→G2 reads that did not end DONE: misses. */
+    G3_READ_FAILED_BLOCKS,
+    /** G3 reads whose slot failed verification (or was gone): misses; the G3 copy is dropped. */
+    G3_CORRUPT_BLOCKS,
+    /** G3 blocks evicted by G3's own policy to make room for writes. */
+    G3_EVICTED_BLOCKS,
+    /** G3 blocks found on disk when the engine opened (warm restart) and registered in the G3 pool. */
+    G3_RESTORED_BLOCKS
 }

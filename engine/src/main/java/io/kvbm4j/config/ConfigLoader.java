@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.kvbm4j.gds.disk.DiskTierConfig;
 import io.kvbm4j.identity.HashAlgorithm;
 import io.kvbm4j.identity.SaltRecord;
 import io.kvbm4j.pipeline.WaitStrategyKind;
@@ -259,9 +261,10 @@ public final class ConfigLoader
             throw new ConfigException(source + ": journal.roll: must be hourly or daily, got '" + roll + "'");
         }
         final TransferSettings transfers = transfers(r, source, g2, ringSize);
+        final DiskTierConfig g3 = g3(r, source, transfers, layout.blockBytes());
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
-            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy);
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3);
     }
 
     private static EvictionPolicies policy(final Reader r, final String source, final String key)
@@ -317,6 +320,66 @@ public final class ConfigLoader
         final int timeoutMs = r.integer("transfers.timeout-ms", 1, 3_600_000);
         final boolean verify = r.bool("transfers.verify-g2");
         return new TransferSettings(memory, offload, admission, inFlight, queued, batch, timeoutMs, verify);
+    }
+
+    /**
+     * The {@code g3:} section: null when {@code g3.slot-count} is 0; otherwise the disk keys go through
+     * {@link DiskTierConfig#fromMap}, whose messages name the key.
+     */
+    private static DiskTierConfig g3(
+        final Reader r, final String source, final TransferSettings transfers, final long blockBytes)
+    {
+        final int slots = r.integer("g3.slot-count", 0, DiskTierConfig.MAX_SLOTS);
+        final String root = r.text("g3.root", true);
+        final int maxPayload = r.integer("g3.max-payload-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
+        final String io = r.text("g3.io", false);
+        final String library = r.text("g3.cufile-library", true);
+        final int timeoutMs = r.integer("g3.driver-timeout-ms", 1, 600_000);
+        final int degrade = r.integer("g3.degrade-after-failures", 1, 1_000_000);
+        final int scan = r.integer("g3.scan-threads", 1, 64);
+        if (slots == 0)
+        {
+            if (!root.isEmpty())
+            {
+                throw new ConfigException(source + ": g3.root: set to '" + root + "' but g3.slot-count is 0 (G3 " +
+                    "off); set g3.slot-count > 0 or leave g3.root empty");
+            }
+            return null;
+        }
+        if (root.isEmpty())
+        {
+            throw new ConfigException(source + ": g3.root: must be a directory when g3.slot-count is " + slots);
+        }
+        if (transfers.g1Memory() == TransferSettings.G1Memory.NONE)
+        {
+            throw new ConfigException(source + ": g3.slot-count: " + slots + " needs tiers.g1-memory host or " +
+                "device and tiers.g2-blocks > 0 (G3 blocks move through G2); set g3.slot-count to 0");
+        }
+        if (maxPayload != 0 && maxPayload < blockBytes)
+        {
+            throw new ConfigException(source + ": g3.max-payload-bytes: " + maxPayload + " is below the model's " +
+                "block bytes " + blockBytes + "; use 0 (= block bytes) or at least " + blockBytes);
+        }
+        final Map<String, String> keys = new HashMap<>();
+        keys.put("g3.root", root);
+        keys.put("g3.slot-count", Integer.toString(slots));
+        keys.put("g3.max-payload-bytes", Long.toString(maxPayload == 0 ? blockBytes : maxPayload));
+        keys.put("g3.io", io);
+        if (!library.isEmpty())
+        {
+            keys.put("g3.cufile-library", library);
+        }
+        keys.put("g3.driver-timeout-ms", Integer.toString(timeoutMs));
+        keys.put("g3.degrade-after-failures", Integer.toString(degrade));
+        keys.put("g3.scan-threads", Integer.toString(scan));
+        try
+        {
+            return DiskTierConfig.fromMap(keys);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(source + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static String fieldNames(final JsonNode node)

@@ -4,6 +4,7 @@ import io.kvbm4j.policy.EvictionPolicies;
 
 import java.nio.file.Path;
 
+import io.kvbm4j.gds.disk.DiskTierConfig;
 import io.kvbm4j.identity.HashAlgorithm;
 import io.kvbm4j.identity.SaltRecord;
 import io.kvbm4j.pipeline.WaitStrategyKind;
@@ -32,14 +33,16 @@ public final class EngineConfig
     private final TransferSettings transfers;
     private final EvictionPolicies g1Policy;
     private final EvictionPolicies g2Policy;
+    private final DiskTierConfig g3;
 
     EngineConfig(
         final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
         final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
         final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo,
         final Path journalDir, final String journalRoll, final TransferSettings transfers,
-        final EvictionPolicies g1Policy, final EvictionPolicies g2Policy)
+        final EvictionPolicies g1Policy, final EvictionPolicies g2Policy, final DiskTierConfig g3)
     {
+        this.g3 = g3;
         this.g1Policy = g1Policy;
         this.g2Policy = g2Policy;
         this.transfers = transfers;
@@ -154,12 +157,18 @@ public final class EngineConfig
         return transfers;
     }
 
+    /** The G3 disk tier's settings ({@code g3:}), or {@code null} when G3 is off ({@code g3.slot-count: 0}). */
+    public DiskTierConfig g3()
+    {
+        return g3;
+    }
+
     @Override
     public String toString()
     {
         return "EngineConfig[source=" + source + ", layout=" + layout + ", hash=" + hash.configName() +
             ", g1Blocks=" + g1Blocks + ", g2Blocks=" + g2Blocks + ", ringSize=" + ringSize + ", wait=" +
             waitStrategy.configName() + ", metadataMaxEntries=" + metadataMaxEntries + ", persistTo=" +
-            metadataPersistTo + ", journal=" + journalDir + ", transfers=" + transfers + "]";
+            metadataPersistTo + ", journal=" + journalDir + ", transfers=" + transfers + ", g3=" + g3 + "]";
     }
 }

@@ -15,6 +15,7 @@ import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
@@ -35,8 +36,9 @@ import io.kvbm4j.tiers.memory.SlotMemory;
  * transfers) see the events in ring order on their own threads. So a call either happens completely,
  * with its events, or not at all, and the serving thread never waits.
  *
- * <p>Owns: the G1 pool (slot numbers), the G2 pool and its host memory when configured, the ring, the
- * metadata store. Concurrency: see {@link KvBlockManager}; ownership is checked by {@code assert}.
+ * <p>Owns: the G1 pool (slot numbers), the G2 pool and its host memory when configured, the G3 pool when
+ * configured (its bytes are the disk tier's, owned by the transfer thread; see {@link TierTransfers}), the
+ * ring, the metadata store. Concurrency: see {@link KvBlockManager}; ownership is checked by {@code assert}.
  * Invariants: those of each {@link BlockPool}, checked by {@link #checkInvariants()}; every published
  * event describes a transition that happened.
  */
@@ -63,6 +65,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
     /** G1↔G2 transfers, or null when G1 has no memory or G2 is off. Set once by the builder. */
     private TierTransfers transfers;
     private Runnable closeMemory = () -> { };
+    /** The G3 pool (its bytes are the disk tier's, on the transfer thread), or null when G3 is off. */
+    private BlockPool g3;
     private SlotMemory g1Memory;
 
     DefaultKvBlockManager(
@@ -90,6 +94,11 @@ public final class DefaultKvBlockManager implements KvBlockManager
         this.transfers = transfers;
         this.g1Memory = g1Memory;
         this.closeMemory = closeMemory;
+    }
+
+    void attachG3(final BlockPool g3)
+    {
+        this.g3 = g3;
     }
 
     /** Most registered G1 blocks (the metadata store's size). */
@@ -560,6 +569,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
                 return g1;
             case G2:
                 return g2;
+            case G3:
+                return g3;
             default:
                 return null;
         }
@@ -619,6 +630,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return transfers == null || transfers.awaitSettled(timeout, unit);
     }
 
+    /** A G3 disk tier counter (any thread); 0 when G3 is off. */
+    public long g3Counter(final DiskCounter counter)
+    {
+        return transfers == null ? 0 : transfers.g3Counter(counter);
+    }
+
     /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */
     public boolean transfersStopping()
     {
@@ -656,13 +673,16 @@ public final class DefaultKvBlockManager implements KvBlockManager
      */
     public String checkInvariants()
     {
-        final String a = PoolInvariants.check(g1);
-        final String b = g2 == null ? null : PoolInvariants.check(g2);
-        if (a == null)
+        final StringBuilder sb = new StringBuilder();
+        for (final BlockPool pool : new BlockPool[] {g1, g2, g3})
         {
-            return b;
+            final String v = pool == null ? null : PoolInvariants.check(pool);
+            if (v != null)
+            {
+                sb.append(v);
+            }
         }
-        return b == null ? a : a + b;
+        return sb.length() == 0 ? null : sb.toString();
     }
 
     @Override
@@ -693,6 +713,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         if (g2 != null)
         {
             g2.close();
+        }
+        if (g3 != null)
+        {
+            g3.close();
         }
         if (transfersStopped)
         {

@@ -14,6 +14,9 @@ import com.lmax.disruptor.EventHandler;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.config.TransferSettings;
+import io.kvbm4j.gds.disk.DiskTier;
+import io.kvbm4j.gds.disk.DiskTierConfig;
+import io.kvbm4j.gds.disk.DiskTierException;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
@@ -21,6 +24,7 @@ import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.policy.AdmissionPolicy;
+import io.kvbm4j.policy.EvictionPolicies;
 import io.kvbm4j.policy.EvictionPolicy;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.tiers.cuda.CudaCopier;
@@ -165,6 +169,8 @@ public final class Engines
             CudaDevice cuda = null;
             MetadataStore metadata = null;
             TransferEngine engine = null;
+            DiskTier disk = null;
+            BlockPool g3 = null;
             try
             {
                 SlotMemory g1Memory = this.g1Memory;
@@ -223,6 +229,28 @@ public final class Engines
                         " needs a ring of at least " + settings.batchBlocks() * 5 + " entries (5 per block), ring.size is " +
                         config.ringSize());
                 }
+                final DiskTierConfig g3Config = config.g3();
+                if (g3Config != null && g1Memory == null)
+                {
+                    System.getLogger(Engines.class.getName()).log(System.Logger.Level.WARNING,
+                        "G3 configured (g3.slot-count " + g3Config.slotCount() + ") but G1 has no memory, so no " +
+                        "transfers run: G3 stays closed");
+                }
+                else if (g3Config != null)
+                {
+                    checkDiskAligned(g2Memory);
+                    try
+                    {
+                        disk = DiskTier.open(g3Config);
+                    }
+                    catch (final DiskTierException ex)
+                    {
+                        throw new IllegalStateException(ex.getMessage(), ex);
+                    }
+                    g3 = new BlockPool(Tier.G3, g3Config.slotCount(), EvictionPolicies.LRU.create(g3Config.slotCount()),
+                        null);
+                    restore(disk, g3, saltId(config), blockBytes, config.blockTokens(), counters);
+                }
                 metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
@@ -240,15 +268,21 @@ public final class Engines
                         throw new IllegalArgumentException("copier " + copy + " cannot copy between " + g1Memory +
                             " and " + g2Memory);
                     }
-                    engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), settings.batchBlocks(),
-                        copy, transferClock, "kvbm4j");
+                    final int batch = settings.batchBlocks();
+                    final G3Copier g3Io = disk == null ? null : new G3Copier(copy, disk,
+                        new G3Slots(g3.capacity(), blockBytes), g2Memory, saltId(config), records, batch,
+                        settings.verifyG2());
+                    engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
+                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j");
+                    disk = null; // the transfer engine's copier owns and closes it now
+                    manager.attachG3(g3);
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
                             AdmissionPolicy.SEEN_TWICE;
                     final SlotMemory ownedG1 = g1Owned;
                     final CudaDevice device = cuda;
                     manager.attachTransfers(new TierTransfers(manager, g1, g2, g1Memory, g2Memory, engine, pipeline,
-                        counters, transferClock, settings, admit, config.blockTokens()), g1Memory, () ->
+                        counters, transferClock, settings, admit, config.blockTokens(), g3, g3Io), g1Memory, () ->
                         {
                             if (ownedG1 != null)
                             {
@@ -267,6 +301,14 @@ public final class Engines
                 if (engine != null)
                 {
                     engine.stop(1, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                if (disk != null)
+                {
+                    disk.close();
+                }
+                if (g3 != null)
+                {
+                    g3.close();
                 }
                 g1.close();
                 if (g2 != null)
@@ -290,6 +332,56 @@ public final class Engines
                     metadata.close();
                 }
                 throw ex;
+            }
+        }
+
+        /** The salt id G3 slots carry: the default tenant's salt (its high half). */
+        private static long saltId(final EngineConfig config)
+        {
+            return config.saltRecord().salt(config.hash()).hi();
+        }
+
+        /** The disk tier reads and writes G2 slots directly: 4 KiB aligned, whole 4 KiB pages each. */
+        private static void checkDiskAligned(final SlotMemory g2Memory)
+        {
+            final long page = 4096;
+            final long needed = (g2Memory.payloadBytes() + page - 1) & -page;
+            final long base = g2Memory.address(0);
+            final long stride = g2Memory.slotCount() > 1 ? g2Memory.address(1) - base : needed;
+            if ((base & (page - 1)) != 0 || (stride & (page - 1)) != 0 || stride < needed)
+            {
+                throw new IllegalArgumentException("G3 needs G2 slots 4 KiB aligned with a stride of whole pages; " +
+                    g2Memory + " has base " + Long.toHexString(base) + ", stride " + stride);
+            }
+        }
+
+        /**
+         * Warm restart: registers what the disk tier found (its id index, verified lazily by every read) in the
+         * G3 pool, INACTIVE, as orphans (parents are not on disk). Blocks of another salt or payload size (another
+         * model or identity) are dropped from the disk. Runs on the opening thread, before the transfer thread
+         * takes the disk tier over.
+         */
+        private static void restore(
+            final DiskTier disk, final BlockPool g3, final long saltId, final long blockBytes, final int blockTokens,
+            final CounterArray counters)
+        {
+            final List<long[]> stale = new ArrayList<>();
+            disk.forEachBlock((hi, lo, salt, length) ->
+            {
+                if (salt != saltId || length != blockBytes || g3.freeCount() == 0 || g3.lookup(hi, lo) >= 0)
+                {
+                    stale.add(new long[] {hi, lo});
+                    return;
+                }
+                final int slot = g3.allocate(0, 0);
+                g3.fill(slot, blockTokens, blockTokens);
+                g3.complete(slot, hi, lo, 0, 0, 0, blockTokens);
+                g3.release(g3.register(slot, 0));
+                counters.increment(io.kvbm4j.api.Counter.G3_RESTORED_BLOCKS);
+            });
+            for (final long[] id : stale)
+            {
+                disk.evict(id[0], id[1]);
             }
         }
 

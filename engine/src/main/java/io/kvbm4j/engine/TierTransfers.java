@@ -12,6 +12,8 @@ import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
 import io.kvbm4j.config.TransferSettings;
+import io.kvbm4j.gds.disk.DiskCounter;
+import io.kvbm4j.gds.disk.DiskStatus;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
@@ -43,6 +45,15 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  * anything else g goes back to the free list (RESET) and the block is a miss. A block whose bytes failed
  * their checksum is dropped from G2 when nothing else holds it. Only DONE ever makes a block resident.
  *
+ * <p>G3 (when configured): a block that enters G2 by an offload is written to G3 (write-back, before G2
+ * can evict it): the G2 block is pinned and a G3 slot allocated PARTIAL (evicting G3's own inactive leaves
+ * first; the disk tier drops them on the transfer thread before that record's writes); on DONE the G3 block
+ * is registered and left INACTIVE, on anything else its slot goes back; either way the G2 block is unpinned.
+ * An onboard whose prefix continues in G3 (after G1 and G2) first stages those blocks G3→G2 (the record is
+ * STAGING; G2 slots allocated PARTIAL, G3 blocks pinned); when the stage comes back, the leading run of
+ * verified blocks is registered in G2 and the same record goes on as a G2→G1 onboard of the G2 part and
+ * that run; G1 slots past it are RESET. A block whose read failed verification is dropped from G3.
+ *
  * <p>Invariants: every claimed record is either being staged (offloads, this call), submitted, or
  * completed and awaiting its caller's poll (onboards); every pin has exactly one transfer that drops it.
  */
@@ -53,6 +64,8 @@ final class TierTransfers
     private static final byte IDLE = 0;
     private static final byte RUNNING = 1;
     private static final byte READY = 2;
+    /** An onboard whose G3 blocks are being read into G2; its G2→G1 copy follows on the same record. */
+    private static final byte STAGING = 3;
     /**
      * Events applying one onboarded block may publish: DONE: FILL, COMPLETE, REGISTER or DEDUP + RESET, RELEASE;
      * otherwise RESET and the EVICT of a bad G2 copy.
@@ -80,13 +93,34 @@ final class TierTransfers
     private final int[] g1Fresh;
     private Transfer staged;
     private boolean stopped;
+    /** The G3 pool and copier, or null when G3 is off. */
+    private final BlockPool g3;
+    private final G3Copier g3Io;
+    private Transfer stagedG3;
+    /** G3 blocks evicted from the pool whose disk slots are still to be freed (the next write record frees them). */
+    private final long[] pendingEvictHi;
+    private final long[] pendingEvictLo;
+    private int pendingEvicts;
+    private final int[] g3Found;
+    private final int[] g2Stage;
+    private final int[] stageG2Count;
+    private final int[][] stageG2;
+    private final int[][] stageG1;
+    private final int[] stageG1Count;
+    private final long[][] stageParentHi;
+    private final long[][] stageParentLo;
+    private final int[][] stagePosition;
+    /** A record applied as a finished stage that goes on as a G2→G1 onboard once it has left the completions. */
+    private Transfer resubmit;
 
     TierTransfers(
         final DefaultKvBlockManager manager, final BlockPool g1, final BlockPool g2, final SlotMemory g1Memory,
         final SlotMemory g2Memory, final TransferEngine engine, final EventPipeline pipeline,
         final CounterArray counters, final NanoClock clock, final TransferSettings settings,
-        final AdmissionPolicy admission, final int blockTokens)
+        final AdmissionPolicy admission, final int blockTokens, final BlockPool g3, final G3Copier g3Io)
     {
+        this.g3 = g3;
+        this.g3Io = g3Io;
         this.manager = manager;
         this.g1 = g1;
         this.g2 = g2;
@@ -107,12 +141,31 @@ final class TierTransfers
         this.generation = new long[records];
         this.g2Found = new int[settings.batchBlocks()];
         this.g1Fresh = new int[settings.batchBlocks()];
+        final int batch = settings.batchBlocks();
+        final int g3Records = g3 == null ? 0 : records;
+        this.pendingEvictHi = new long[g3 == null ? 0 : g3.capacity()];
+        this.pendingEvictLo = new long[pendingEvictHi.length];
+        this.g3Found = new int[batch];
+        this.g2Stage = new int[batch];
+        this.stageG2Count = new int[g3Records];
+        this.stageG2 = new int[g3Records][batch];
+        this.stageG1 = new int[g3Records][batch];
+        this.stageG1Count = new int[g3Records];
+        this.stageParentHi = new long[g3Records][batch];
+        this.stageParentLo = new long[g3Records][batch];
+        this.stagePosition = new int[g3Records][batch];
     }
 
     /** Residency bits of a block in the tiers below G1 (the G2 bit, or 0). */
     int residencyBelow(final long hi, final long lo)
     {
         return g2.lookup(hi, lo) >= 0 ? Tier.G2.bit() : 0;
+    }
+
+    /** A G3 disk tier counter (atomic, any thread); 0 when G3 is off. */
+    long g3Counter(final DiskCounter counter)
+    {
+        return g3Io == null ? 0 : g3Io.disk().counter(counter);
     }
 
     /** The engine behind these transfers (copies and bytes counted there). */
@@ -137,19 +190,33 @@ final class TierTransfers
         Transfer t;
         while ((t = engine.peekCompleted()) != null)
         {
-            if (!(t.direction() == Transfer.OFFLOAD ? applyOffload(t) : applyOnboard(t)))
+            final boolean applied;
+            if (t.direction() == Transfer.OFFLOAD)
+            {
+                applied = g3Io != null && t.destination() == g3Io.g3() ? applyG3Offload(t) : applyOffload(t);
+            }
+            else
+            {
+                applied = g3Io != null && t.source() == g3Io.g3() ? applyStage(t) : applyOnboard(t);
+            }
+            if (!applied)
             {
                 return; // ring full: apply on a later call
             }
             engine.pollCompleted();
-            if (t.direction() == Transfer.OFFLOAD)
+            if (t == resubmit)
+            {
+                resubmit = null;
+                engine.submit(t); // the stage's G2→G1 leg, on the same record (the ticket stays valid)
+            }
+            else if (t.direction() == Transfer.OFFLOAD)
             {
                 engine.recycle(t);
             }
         }
     }
 
-    /** Submits the staged offload batch, if any. */
+    /** Submits the staged offload batches (G1→G2, G2→G3), if any. */
     void flushStaged()
     {
         final Transfer t = staged;
@@ -159,6 +226,139 @@ final class TierTransfers
             t.deadlineNanos(clock.nanoTime() + timeoutNanos);
             engine.submit(t);
         }
+        flushG3();
+    }
+
+    private void flushG3()
+    {
+        final Transfer t = stagedG3;
+        if (t == null)
+        {
+            return;
+        }
+        stagedG3 = null;
+        final int record = t.index();
+        final long[] hi = g3Io.evictHi[record];
+        final long[] lo = g3Io.evictLo[record];
+        int n = 0;
+        while (n < hi.length && pendingEvicts > 0)
+        {
+            pendingEvicts--;
+            hi[n] = pendingEvictHi[pendingEvicts];
+            lo[n] = pendingEvictLo[pendingEvicts];
+            n++;
+        }
+        g3Io.evictCount[record] = n; // freed on disk before this record's writes
+        t.deadlineNanos(clock.nanoTime() + timeoutNanos);
+        engine.submit(t);
+    }
+
+    /** Write-back to G3: block {@code b} just entered G2 (inactive); copy it down before G2 can evict it. */
+    private void offloadToG3(final int b, final long requestId)
+    {
+        final BlockTable lower = g2.table();
+        final long hi = lower.idHi(b);
+        final long lo = lower.idLo(b);
+        if (g3 == null || stopped || g3.lookup(hi, lo) >= 0)
+        {
+            return;
+        }
+        if (g3Io.disk().isDegraded())
+        {
+            counters.increment(Counter.G3_OFFLOAD_DROPPED); // it refuses I/O until reopened
+            return;
+        }
+        if (stagedG3 != null && stagedG3.isFull())
+        {
+            flushG3();
+        }
+        if (stagedG3 == null)
+        {
+            final Transfer t = engine.claim();
+            if (t == null)
+            {
+                counters.increment(Counter.G3_OFFLOAD_DROPPED);
+                return;
+            }
+            t.begin(Transfer.OFFLOAD, g2Memory, g3Io.g3(), clock.nanoTime() + timeoutNanos, false);
+            stagedG3 = t;
+        }
+        if (g3.freeCount() == 0)
+        {
+            final int victim = g3.victim(); // G3's own policy: its inactive leaves
+            if (victim < 0 || pendingEvicts == pendingEvictHi.length)
+            {
+                counters.increment(Counter.G3_OFFLOAD_DROPPED);
+                if (stagedG3.count() == 0)
+                {
+                    engine.recycle(stagedG3);
+                    stagedG3 = null;
+                }
+                return;
+            }
+            pendingEvictHi[pendingEvicts] = g3.table().idHi(victim);
+            pendingEvictLo[pendingEvicts] = g3.table().idLo(victim);
+            pendingEvicts++;
+            g3.evict(victim);
+            counters.increment(Counter.G3_EVICTED_BLOCKS);
+        }
+        final int d = g3.allocate(requestId, manager.nextTick());
+        g2.pin(b); // stays pinned until the write is applied
+        final int record = stagedG3.index();
+        final int i = stagedG3.count();
+        g3Io.idHi[record][i] = hi;
+        g3Io.idLo[record][i] = lo;
+        g3Io.status[record][i] = -1;
+        stagedG3.add(b, d, 0);
+    }
+
+    private boolean applyG3Offload(final Transfer t)
+    {
+        final BlockTable lower = g2.table();
+        final int record = t.index();
+        for (int i = 0; i < t.count(); i++)
+        {
+            final int b = t.srcSlot(i);
+            final int d = t.dstSlot(i);
+            final byte outcome = t.outcome(i);
+            if (outcome == TransferOutcome.DONE)
+            {
+                final long tick = manager.nextTick();
+                g3.fill(d, blockTokens, blockTokens);
+                g3.complete(d, lower.idHi(b), lower.idLo(b), lower.parentHi(b), lower.parentLo(b), lower.position(b),
+                    blockTokens);
+                final int held = g3.register(d, tick);
+                if (held == d)
+                {
+                    counters.increment(Counter.G3_OFFLOADED_BLOCKS);
+                }
+                g3.release(held); // cached in G3, no reference held
+            }
+            else
+            {
+                g3.release(d); // PARTIAL: back to G3's free list, never resident
+                counters.increment(Counter.G3_WRITE_FAILED_BLOCKS);
+                countFailure(outcome, false);
+                if (g3Io.status[record][i] == DiskStatus.OK.ordinal() && pendingEvicts < pendingEvictHi.length)
+                {
+                    // Written, but after the deadline: the disk frees it with the next write record.
+                    pendingEvictHi[pendingEvicts] = g3Io.idHi[record][i];
+                    pendingEvictLo[pendingEvicts] = g3Io.idLo[record][i];
+                    pendingEvicts++;
+                }
+            }
+            g2.release(b); // unpin
+        }
+        // Evictions a record that never ran did not do go with the next write record.
+        final int left = g3Io.evictCount[record];
+        for (int k = 0; k < left && pendingEvicts < pendingEvictHi.length; k++)
+        {
+            pendingEvictHi[pendingEvicts] = g3Io.evictHi[record][k];
+            pendingEvictLo[pendingEvicts] = g3Io.evictLo[record][k];
+            pendingEvicts++;
+        }
+        g3Io.evictCount[record] = 0;
+        return true;
     }
 
     /** Write-through: a block was just registered (new id). */
@@ -274,6 +474,10 @@ final class TierTransfers
                     event.otherTiers = Tier.G1.bit(); // the source is still resident (pinned)
                 }
                 g2.release(held); // cached in G2, no reference held
+                if (held == d)
+                {
+                    offloadToG3(d, src.requestId(s));
+                }
             }
             else
             {
@@ -409,9 +613,31 @@ final class TierTransfers
             }
             g2Found[j++] = b;
         }
+        int m = 0;
+        if (g3 != null && !g3Io.disk().isDegraded()) // a degraded disk refuses reads: do not evict G2 for them
+        {
+            while (j + m < most)
+            {
+                final int c = g3.lookup(ids.hi(hits + j + m), ids.lo(hits + j + m));
+                if (c < 0 || g3.checkAcquire(c) < 0)
+                {
+                    break;
+                }
+                g3Found[m++] = c;
+            }
+        }
         // The metadata store is sized for maxRegistered G1 records; onboarded blocks register there too.
-        j = (int)Math.min(j, Math.max(0, manager.maxRegistered() - g1.activeCount() - g1.inactiveCount()));
-        if (j == 0)
+        final int room = (int)Math.min(j + m, Math.max(0, manager.maxRegistered() - g1.activeCount() - g1.inactiveCount()));
+        if (room < j)
+        {
+            j = room;
+            m = 0;
+        }
+        else
+        {
+            m = room - j;
+        }
+        if (j + m == 0)
         {
             return 0;
         }
@@ -425,12 +651,22 @@ final class TierTransfers
         {
             g2.pin(g2Found[i]); // before allocate: nothing may drop them meanwhile
         }
-        final int got = manager.allocateSlots(j, requestId, g1Fresh);
-        if (got != j)
+        if (m > 0)
+        {
+            m = stageSlots(m, requestId);
+        }
+        final int n = j + m;
+        final int got = n == 0 ? -1 : manager.allocateSlots(n, requestId, g1Fresh);
+        if (got != n)
         {
             for (int i = 0; i < j; i++)
             {
                 g2.release(g2Found[i]);
+            }
+            for (int i = 0; i < m; i++)
+            {
+                g2.release(g2Stage[i]); // PARTIAL: back to G2's free list
+                g3.release(g3Found[i]);
             }
             engine.recycle(t);
             counters.increment(Counter.ONBOARD_NOT_NOW);
@@ -438,7 +674,7 @@ final class TierTransfers
         }
         // Fresh slots are interchangeable: ascending order lets adjacent ones go in one copy (the free stack
         // hands back recently released slots in reverse).
-        for (int i = 1; i < j; i++)
+        for (int i = 1; i < n; i++)
         {
             final int v = g1Fresh[i];
             int k = i - 1;
@@ -449,21 +685,198 @@ final class TierTransfers
             }
             g1Fresh[k + 1] = v;
         }
+        final int record = t.index();
+        if (m == 0)
+        {
+            t.begin(Transfer.ONBOARD, g2Memory, g1Memory, clock.nanoTime() + timeoutNanos, settings.verifyG2());
+            final BlockTable lower = g2.table();
+            for (int i = 0; i < j; i++)
+            {
+                t.add(g2Found[i], g1Fresh[i], lower.checksum(g2Found[i]));
+            }
+            onboardState[record] = RUNNING;
+        }
+        else
+        {
+            // First G3→G2 (the disk tier verifies each slot); applyStage sends the G2→G1 leg on this record.
+            t.begin(Transfer.ONBOARD, g3Io.g3(), g2Memory, clock.nanoTime() + timeoutNanos, false);
+            for (int i = 0; i < m; i++)
+            {
+                final int position = hits + j + i;
+                t.add(g3Found[i], g2Stage[i], 0);
+                g3Io.idHi[record][i] = ids.hi(position);
+                g3Io.idLo[record][i] = ids.lo(position);
+                g3Io.status[record][i] = -1;
+                stageParentHi[record][i] = position == 0 ? 0 : ids.hi(position - 1);
+                stageParentLo[record][i] = position == 0 ? 0 : ids.lo(position - 1);
+                stagePosition[record][i] = position;
+            }
+            System.arraycopy(g2Found, 0, stageG2[record], 0, j);
+            stageG2Count[record] = j;
+            System.arraycopy(g1Fresh, 0, stageG1[record], 0, n);
+            stageG1Count[record] = n;
+            onboardState[record] = STAGING;
+        }
+        t.requestId = requestId;
+        System.arraycopy(g1Fresh, 0, slotsOut, hits, n);
+        generation[record]++;
+        onboard.set(ticket(record), hits, n);
+        counters.add(Counter.ONBOARD_SCHEDULED_BLOCKS, n);
+        engine.submit(t);
+        return n;
+    }
+
+    /**
+     * Pins the first {@code m} G3 blocks found and allocates G2 slots for them (evicting G2's inactive
+     * leaves, one ring event each). @return how many got a slot (the rest are unpinned).
+     */
+    private int stageSlots(final int wanted, final long requestId)
+    {
+        // Inactive blocks bound what eviction can free (a parent becomes a candidate once its child goes).
+        int m = Math.min(wanted, g2.freeCount() + g2.inactiveCount());
+        final int evictions = Math.max(0, m - g2.freeCount());
+        if (evictions > 0)
+        {
+            final long hi = pipeline.tryClaim(evictions);
+            if (hi < 0)
+            {
+                m = g2.freeCount();
+            }
+            else
+            {
+                long seq = hi - evictions + 1;
+                for (int e = 0; e < evictions; e++)
+                {
+                    final int victim = g2.victim();
+                    if (victim < 0)
+                    {
+                        break;
+                    }
+                    evictG2(seq++, victim, requestId);
+                }
+                final long now = manager.eventTime();
+                while (seq <= hi)
+                {
+                    pipeline.event(seq++).set(BlockEventType.NOOP, G2, -1, 0, 0, 0, 0, 0, requestId, 0, now, 0, 0);
+                }
+                pipeline.publish(hi - evictions + 1, hi);
+                m = Math.min(m, g2.freeCount());
+            }
+        }
+        final long tick = manager.nextTick();
+        for (int i = 0; i < m; i++)
+        {
+            g3.pin(g3Found[i]);
+            g2Stage[i] = g2.allocate(requestId, tick);
+        }
+        return m;
+    }
+
+    /**
+     * A finished G3→G2 stage: registers the leading run of verified blocks in G2 (each holding one reference
+     * for the G2→G1 leg), caches any verified block past a failed one in G2, drops from G3 what failed
+     * verification, RESETs the G1 slots nothing will fill, and turns the record into the G2→G1 onboard.
+     */
+    private boolean applyStage(final Transfer t)
+    {
+        final int record = t.index();
+        final int n = stageG1Count[record];
+        final long hi = pipeline.tryClaim(n);
+        if (hi < 0)
+        {
+            return false;
+        }
+        long seq = hi - n + 1;
+        final long now = manager.eventTime();
+        final long requestId = t.requestId;
+        int run = stageG2Count[record];
+        boolean intact = true;
+        for (int i = 0; i < t.count(); i++)
+        {
+            final int c = t.srcSlot(i);
+            final int d = t.dstSlot(i);
+            final byte outcome = t.outcome(i);
+            if (outcome == TransferOutcome.DONE)
+            {
+                g2.fill(d, blockTokens, blockTokens);
+                g2.complete(d, g3Io.idHi[record][i], g3Io.idLo[record][i], stageParentHi[record][i],
+                    stageParentLo[record][i], stagePosition[record][i], blockTokens);
+                final int held = g2.register(d, manager.nextTick()); // one reference: the G2→G1 leg's pin
+                if (held == d)
+                {
+                    g2.table().checksum(d, g3Io.checksum[record][i]);
+                    g2.table().payloadBytes(d, g2Memory.payloadBytes());
+                }
+                counters.increment(Counter.G3_ONBOARDED_BLOCKS);
+                if (intact)
+                {
+                    stageG2[record][run++] = held;
+                }
+                else
+                {
+                    g2.release(held); // cached in G2, past a gap in the prefix
+                }
+            }
+            else
+            {
+                intact = false;
+                g2.release(d); // PARTIAL: back to G2's free list
+                counters.increment(Counter.G3_READ_FAILED_BLOCKS);
+                countFailure(outcome, false);
+            }
+            g3.release(c); // unpin
+            final int status = g3Io.status[record][i];
+            if (status == DiskStatus.CORRUPT.ordinal() || status == DiskStatus.MISS.ordinal())
+            {
+                counters.increment(Counter.G3_CORRUPT_BLOCKS);
+                if (status == DiskStatus.CORRUPT.ordinal())
+                {
+                    counters.increment(Counter.CHECKSUM_MISMATCHES);
+                }
+            }
+        }
+        for (int i = t.count() - 1; i >= 0; i--) // leaves first, so a bad chain goes whole
+        {
+            final int c = t.srcSlot(i);
+            final int status = g3Io.status[record][i];
+            if ((status == DiskStatus.CORRUPT.ordinal() || status == DiskStatus.MISS.ordinal()) &&
+                g3.table().refCount(c) == 0 && g3.table().childCount(c) == 0)
+            {
+                g3.evict(c); // the disk tier already freed its slot (one with cached children fails each read)
+            }
+        }
+        final int keep = stopped || engine.stopping() ? 0 : run;
+        for (int k = keep; k < n; k++)
+        {
+            final int g = stageG1[record][k];
+            g1.release(g); // PARTIAL → RESET: nothing will fill it
+            manager.emit(seq++, BlockEventType.RESET, g, requestId, manager.nextTick(), now, 0);
+        }
+        while (seq <= hi)
+        {
+            pipeline.event(seq++).set(BlockEventType.NOOP, G1, -1, 0, 0, 0, 0, 0, requestId, 0, now, 0, 0);
+        }
+        pipeline.publish(hi - n + 1, hi);
+        if (keep == 0)
+        {
+            for (int k = 0; k < run; k++)
+            {
+                g2.release(stageG2[record][k]);
+            }
+            onboardReady[record] = 0;
+            onboardState[record] = READY;
+            return true;
+        }
         t.begin(Transfer.ONBOARD, g2Memory, g1Memory, clock.nanoTime() + timeoutNanos, settings.verifyG2());
         t.requestId = requestId;
         final BlockTable lower = g2.table();
-        for (int i = 0; i < j; i++)
+        for (int k = 0; k < keep; k++)
         {
-            t.add(g2Found[i], g1Fresh[i], lower.checksum(g2Found[i]));
-            slotsOut[hits + i] = g1Fresh[i];
+            t.add(stageG2[record][k], stageG1[record][k], lower.checksum(stageG2[record][k]));
         }
-        final int record = t.index();
-        generation[record]++;
         onboardState[record] = RUNNING;
-        onboard.set(ticket(record), hits, j);
-        counters.add(Counter.ONBOARD_SCHEDULED_BLOCKS, j);
-        engine.submit(t);
-        return j;
+        resubmit = t;
+        return true;
     }
 
     private long ticket(final int record)
@@ -528,6 +941,7 @@ final class TierTransfers
         while (true)
         {
             drain();
+            flushStaged(); // applying G1→G2 offloads stages G2→G3 writes
             if (outstandingUnapplied() == 0)
             {
                 return true;

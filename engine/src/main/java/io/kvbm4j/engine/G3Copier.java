@@ -1,0 +1,164 @@
+package io.kvbm4j.engine;
+
+import io.kvbm4j.gds.disk.DiskStatus;
+import io.kvbm4j.gds.disk.DiskTier;
+import io.kvbm4j.tiers.memory.SlotMemory;
+import io.kvbm4j.tiers.transfer.BlockCopier;
+import io.kvbm4j.tiers.transfer.PayloadChecksum;
+import io.kvbm4j.tiers.transfer.Transfer;
+import io.kvbm4j.tiers.transfer.TransferOutcome;
+
+/**
+ * The transfer engine's copy step once G3 is on: G2↔G3 blocks go to the {@link DiskTier}, synchronously on
+ * the transfer thread (a write is acknowledged only once slot and index entry are written; a read is DONE
+ * only once the disk tier verified header and payload); everything else goes to the G1↔G2 copier it wraps.
+ *
+ * <p>Owns the {@link DiskTier} (its owner thread is the transfer thread, taken over at the first call) and,
+ * per transfer record, side arrays the transfer engine does not carry: each block's id, the disk status it
+ * ended with, the checksum of what a read put in G2, and the G3 evictions to do before a record's writes.
+ * The serving thread fills a record's side arrays before it submits the record and reads them after it
+ * polled the completion; the engine's queues order those accesses (the same hand-over as
+ * {@link Transfer}'s own fields), so each array element has one owner at a time.
+ */
+final class G3Copier implements BlockCopier
+{
+    private final BlockCopier upper;
+    private final DiskTier disk;
+    private final G3Slots g3;
+    private final SlotMemory g2;
+    private final long saltId;
+    private final long payloadBytes;
+    private final long readCapacity;
+    private final boolean checksumReads;
+    final long[][] idHi;
+    final long[][] idLo;
+    final byte[][] status;
+    final long[][] checksum;
+    final long[][] evictHi;
+    final long[][] evictLo;
+    final int[] evictCount;
+    private boolean owned;
+
+    G3Copier(
+        final BlockCopier upper, final DiskTier disk, final G3Slots g3, final SlotMemory g2, final long saltId,
+        final int records, final int batchBlocks, final boolean checksumReads)
+    {
+        this.upper = upper;
+        this.disk = disk;
+        this.g3 = g3;
+        this.g2 = g2;
+        this.saltId = saltId;
+        this.payloadBytes = g2.payloadBytes();
+        this.readCapacity = (payloadBytes + 4095) & ~4095L;
+        this.checksumReads = checksumReads;
+        this.idHi = new long[records][batchBlocks];
+        this.idLo = new long[records][batchBlocks];
+        this.status = new byte[records][batchBlocks];
+        this.checksum = new long[records][batchBlocks];
+        this.evictHi = new long[records][evictionsPerRecord(batchBlocks)];
+        this.evictLo = new long[records][evictionsPerRecord(batchBlocks)];
+        this.evictCount = new int[records];
+    }
+
+    /** G3 evictions one record carries before its writes. */
+    static int evictionsPerRecord(final int batchBlocks)
+    {
+        return 2 * batchBlocks;
+    }
+
+    /** The disk tier (its counters are readable from any thread; everything else is the transfer thread's). */
+    DiskTier disk()
+    {
+        return disk;
+    }
+
+    G3Slots g3()
+    {
+        return g3;
+    }
+
+    @Override
+    public int copy(
+        final SlotMemory src, final int srcSlot, final SlotMemory dst, final int dstSlot, final int blocks,
+        final Transfer transfer)
+    {
+        if (src != g3 && dst != g3)
+        {
+            return upper.copy(src, srcSlot, dst, dstSlot, blocks, transfer);
+        }
+        if (!owned)
+        {
+            disk.takeOwnership(); // the transfer thread, from its first G3 copy on
+            owned = true;
+        }
+        final int record = transfer.index();
+        final int i = blockIndex(transfer, srcSlot, dstSlot);
+        final DiskStatus s;
+        if (dst == g3)
+        {
+            evictPending(record);
+            s = disk.write(idHi[record][i], idLo[record][i], saltId, g2.address(srcSlot), payloadBytes);
+            status[record][i] = (byte)s.ordinal();
+            return s == DiskStatus.OK || s == DiskStatus.ALREADY_PRESENT ? TransferOutcome.DONE : TransferOutcome.FAILED;
+        }
+        final long at = g2.address(dstSlot);
+        s = disk.read(idHi[record][i], idLo[record][i], saltId, at, readCapacity);
+        status[record][i] = (byte)s.ordinal();
+        if (s != DiskStatus.OK)
+        {
+            return TransferOutcome.FAILED;
+        }
+        // The disk tier verified the payload against its header; this is the G2 copy's own checksum, taken
+        // here so the serving thread never hashes a payload.
+        checksum[record][i] = checksumReads ? PayloadChecksum.of(at, payloadBytes) : 0;
+        return TransferOutcome.DONE;
+    }
+
+    private void evictPending(final int record)
+    {
+        final int n = evictCount[record];
+        for (int k = 0; k < n; k++)
+        {
+            disk.evict(evictHi[record][k], evictLo[record][k]);
+        }
+        evictCount[record] = 0; // done: the serving thread sees 0 and carries nothing over
+    }
+
+    private static int blockIndex(final Transfer t, final int srcSlot, final int dstSlot)
+    {
+        for (int i = 0; i < t.count(); i++)
+        {
+            if (t.srcSlot(i) == srcSlot && t.dstSlot(i) == dstSlot)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("block " + srcSlot + "->" + dstSlot + " not in " + t);
+    }
+
+    @Override
+    public int finish(final Transfer transfer)
+    {
+        return transfer.source() == g3 || transfer.destination() == g3 ? TransferOutcome.DONE : upper.finish(transfer);
+    }
+
+    @Override
+    public int poll(final Transfer transfer)
+    {
+        return upper.poll(transfer);
+    }
+
+    @Override
+    public boolean supports(final SlotMemory src, final SlotMemory dst)
+    {
+        return (src == g3 && dst == g2) || (src == g2 && dst == g3) || upper.supports(src, dst);
+    }
+
+    /** After the transfer thread stopped: closes the G1↔G2 copier and the disk tier. */
+    @Override
+    public void close()
+    {
+        upper.close();
+        disk.close();
+    }
+}
