@@ -54,10 +54,11 @@ final class EngineReplay
     /**
      * @param capacities G1 capacities to replay at (one manager each).
      * @param g2Blocks   G2 blocks (0: no G2, no transfers).
+     * @param g3Blocks   G3 blocks on disk, in a temporary directory removed afterwards (0: no G3).
      * @param payloadBytes payload per block, a multiple of 128 (tiny-test tokens).
      */
     static int run(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final int[] capacities,
-        final int g2Blocks, final int payloadBytes, final Path journal, final boolean csv, final Path out,
+        final int g2Blocks, final int g3Blocks, final int payloadBytes, final Path journal, final boolean csv, final Path out,
         final PrintWriter w, final PrintWriter err)
     {
         final List<PolicyKind> anchors = List.of(PolicyKind.LRU, PolicyKind.OPT);
@@ -101,12 +102,20 @@ final class EngineReplay
                 {
                     overrides.put("journal.dir", journal.resolve(kind.cliName() + "-" + capacity).toString());
                 }
+                final Path g3Root = g3Blocks > 0 ? createTempDirectory() : null;
+                if (g3Root != null)
+                {
+                    overrides.put("g3.slot-count", Integer.toString(g3Blocks));
+                    overrides.put("g3.root", g3Root.toString());
+                }
                 final EngineConfig config = ConfigLoader.withOverrides(null, overrides);
                 final Engines.Builder builder = journal != null ? JournaledEngines.builder(config) :
                     Engines.builder(config);
                 final Histogram match = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
                 final Histogram allocate = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
                 final long[] dropped = new long[2]; // offloads dropped, onboards refused "not now"
+                final long[] noSpace = new long[1]; // allocations refused: every block in use or in flight
+                final long[] fromG3 = new long[1];  // blocks read back from G3 (staged through G2 to G1)
                 final long[] totals = new long[6]; // requests, accesses, hits, g1 hits, g2 hits, wrong blocks
                 final long start;
                 final long end;
@@ -117,8 +126,15 @@ final class EngineReplay
                     end = System.nanoTime();
                     m.awaitHandlers(60, TimeUnit.SECONDS);
                     backPressured += m.counters().get(Counter.BACK_PRESSURED);
-                    dropped[0] = m.counters().get(Counter.OFFLOAD_DROPPED);
+                    dropped[0] = m.counters().get(Counter.OFFLOAD_DROPPED) +
+                        m.counters().get(Counter.G3_OFFLOAD_DROPPED);
                     dropped[1] = m.counters().get(Counter.ONBOARD_NOT_NOW);
+                    fromG3[0] = m.counters().get(Counter.G3_ONBOARDED_BLOCKS);
+                    noSpace[0] = m.counters().get(Counter.NO_SPACE);
+                    if (System.getenv("KVBM4J_REPLAY_COUNTERS") != null)
+                    {
+                        err.println(m.counters());
+                    }
                     if (totals[5] > 0)
                     {
                         err.println("kvbm4j replay: " + totals[5] + " blocks handed back with a payload that is " +
@@ -132,9 +148,14 @@ final class EngineReplay
                         return 1;
                     }
                 }
+                finally
+                {
+                    deleteTree(g3Root);             // after the manager closed its files
+                }
                 results.add(new ReplayResult(kind.cliName(), capacity, totals[0], totals[1], totals[2],
                     (end - start) / 1e9));
-                perTier.add(new long[] {totals[3], totals[4], dropped[0], dropped[1]});
+                final long g3Hits = Math.min(fromG3[0], totals[4]);
+                perTier.add(new long[] {totals[3], totals[4] - g3Hits, g3Hits, dropped[0], dropped[1], noSpace[0]});
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " match", match));
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " allocate", allocate));
             }
@@ -165,14 +186,15 @@ final class EngineReplay
             }
             if (g2Blocks > 0)
             {
-                w.printf(Locale.ROOT, "%n  %-10s %10s %14s %14s %18s %18s%n", "policy", "g1 blocks", "g1 hit rate",
-                    "g2 hit rate", "offloads dropped", "onboards not now");
+                w.printf(Locale.ROOT, "%n  %-10s %10s %14s %14s %14s %18s %18s %16s%n", "policy", "g1 blocks", "g1 hit rate",
+                    "g2 hit rate", "g3 hit rate", "offloads dropped", "onboards not now", "allocs no space");
                 for (int i = 0; i < results.size(); i++)
                 {
                     final ReplayResult r = results.get(i);
                     final long[] t = perTier.get(i);
-                    w.printf(Locale.ROOT, "  %-10s %,10d %14.4f %14.4f %,18d %,18d%n", r.policy(), r.capacityBlocks(),
-                        (double)t[0] / r.accesses(), (double)t[1] / r.accesses(), t[2], t[3]);
+                    w.printf(Locale.ROOT, "  %-10s %,10d %14.4f %14.4f %14s %,18d %,18d %,16d%n", r.policy(),
+                        r.capacityBlocks(), (double)t[0] / r.accesses(), (double)t[1] / r.accesses(),
+                        g3Blocks > 0 ? String.format(Locale.ROOT, "%.4f", (double)t[2] / r.accesses()) : "-", t[3], t[4], t[5]);
                 }
             }
             w.printf(Locale.ROOT, "%n  latency in microseconds per call (each retry is a call); calls refused for a full ring and retried: %,d%n",
@@ -272,6 +294,13 @@ final class EngineReplay
                     final int slot = held[j];
                     retry(() -> m.release(slot));
                 }
+                // Offline: let the write-backs this request caused land before the next one, so the figures
+                // are the hierarchy's (deterministic), not a race with the transfer thread.
+                if (onboard && !m.awaitTransfers(ONBOARD_WAIT_NANOS, TimeUnit.NANOSECONDS))
+                {
+                    throw new IllegalStateException("transfers after request " + rid + " did not settle in " +
+                        TimeUnit.NANOSECONDS.toSeconds(ONBOARD_WAIT_NANOS) + " s");
+                }
                 totals[0]++;
                 totals[1] += n;
                 totals[2] += k;
@@ -285,6 +314,37 @@ final class EngineReplay
             {
                 own.close();
             }
+        }
+    }
+
+    private static Path createTempDirectory()
+    {
+        try
+        {
+            return java.nio.file.Files.createTempDirectory("kvbm4j-replay-g3-");
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException("cannot create a temporary G3 directory", ex);
+        }
+    }
+
+    private static void deleteTree(final Path root)
+    {
+        if (root == null)
+        {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(root))
+        {
+            for (final Path p : (Iterable<Path>)all.sorted(java.util.Comparator.reverseOrder())::iterator)
+            {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            System.err.println("kvbm4j replay: could not remove " + root + ": " + ex.getMessage());
         }
     }
 

@@ -119,18 +119,20 @@ public final class ReplayCommand implements Callable<Integer>
                 }
                 int[] g1 = capacities;
                 int g2 = 0;
+                int g3 = 0;
                 if (tiers != null)
                 {
                     final int[] t = parseTiers();
-                    if (t.length > 2)
+                    if (t.length > 3)
                     {
                         throw new ParameterException(spec.commandLine(),
-                            "--tiers with --engine: g1 and g2 only (the engine replay does not run G3 yet)");
+                            "--tiers with --engine: g1, g2 and g3 only (the engine has no G4 yet)");
                     }
                     g1 = new int[] {t[0]};
                     g2 = t.length > 1 ? t[1] : 0;
+                    g3 = t.length > 2 ? t[2] : 0;
                 }
-                return EngineReplay.run(source, kinds, g1, g2, payloadBytes, journal, csv, out, outWriter, err);
+                return EngineReplay.run(source, kinds, g1, g2, g3, payloadBytes, journal, csv, out, outWriter, err);
             }
             if (tiers != null)
             {

@@ -182,14 +182,32 @@ class ReplayCommandTest
     }
 
     @Test
-    void engineModeRefusesG3AndPayloadsThatAreNotWholeTokens()
+    void engineModeRefusesAFourthTierAndPayloadsThatAreNotWholeTokens()
     {
-        final Run g3 = run("replay", "--trace", sharedTrace().toString(), "--tiers", "g1=6,g2=16,g3=64",
+        final Run g4 = run("replay", "--trace", sharedTrace().toString(), "--tiers", "g1=6,g2=16,g3=64,g4=128",
             "--engine");
-        assertEquals(2, g3.exit());
-        assertTrue(g3.err().contains("--tiers with --engine: g1 and g2 only"), g3.err());
+        assertEquals(2, g4.exit());
+        assertTrue(g4.err().contains("g1, g2 and g3 only"), g4.err());
         final Run odd = run("replay", "--trace", sharedTrace().toString(), "--engine", "--payload-bytes", "1000");
         assertEquals(2, odd.exit());
         assertTrue(odd.err().contains("--payload-bytes: must be a multiple of 128"), odd.err());
+    }
+
+    @Test
+    void engineModeWithG3BringsBlocksBackFromDiskAndTheFiguresRepeat(@TempDir final Path dir) throws Exception
+    {
+        final Path trace = smallTrace(dir);
+        final Run first = run("replay", "--trace", trace.toString(), "--tiers", "g1=6,g2=8,g3=32", "--policies",
+            "lru", "--engine");
+        assertEquals(0, first.exit(), first.err());
+        final String row = first.out().lines().filter(l -> l.trim().startsWith("lru") && l.contains("%") == false)
+            .reduce((a, b) -> b).orElseThrow();
+        final String[] cells = row.trim().split("\\s+");
+        assertTrue(Double.parseDouble(cells[4]) > 0, "some hits came back from G3: " + row);
+        final Run again = run("replay", "--trace", trace.toString(), "--tiers", "g1=6,g2=8,g3=32", "--policies",
+            "lru", "--engine");
+        assertEquals(first.out().lines().filter(l -> !l.contains("latency") && !l.contains("u ")).toList(),
+            again.out().lines().filter(l -> !l.contains("latency") && !l.contains("u ")).toList(),
+            "transfers settle after each request: the same figures every run");
     }
 }
