@@ -18,9 +18,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.KvBlockManager;
+import io.kvbm4j.perf.engine.MatchBenchmark.IdKey;
 import io.kvbm4j.perf.pipeline.RingRefusals;
 
 /**
@@ -51,10 +55,12 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
 @Measurement(iterations = 5, time = 2)
 public class AllocateRegisterReleaseBenchmark
 {
-    static final int REQUEST_BLOCKS = 16;
+    public static final int REQUEST_BLOCKS = 16;
     static final int BLOCK_TOKENS = 16;
     /** Ring events of one request at most: allocate + evict + fill + complete + register + release. */
     static final int EVENTS_PER_REQUEST = 6 * REQUEST_BLOCKS;
+    /** Entries of the peer cache. */
+    static final int PEER_ENTRIES = 4096;
 
     /** A manager whose G1 pool is full of cached chains. */
     @State(Scope.Thread)
@@ -164,6 +170,37 @@ public class AllocateRegisterReleaseBenchmark
         }
     }
 
+    /** The peer: a full, size-bounded Caffeine cache, evicting on the benchmark thread. */
+    @State(Scope.Thread)
+    public static class Peer
+    {
+        Cache<IdKey, Integer> caffeine;
+        long idSequence;
+        int slot;
+
+        @Setup(Level.Trial)
+        public void fill()
+        {
+            caffeine = Caffeine.newBuilder().maximumSize(PEER_ENTRIES).executor(Runnable::run).build();
+            for (int i = 0; i < PEER_ENTRIES; i++)
+            {
+                put();
+            }
+            caffeine.cleanUp();
+            if (caffeine.estimatedSize() != PEER_ENTRIES)
+            {
+                throw new IllegalStateException("peer holds " + caffeine.estimatedSize() + " of " + PEER_ENTRIES);
+            }
+        }
+
+        void put()
+        {
+            final long hi = splitMix64(++idSequence);
+            final long lo = splitMix64(++idSequence);
+            caffeine.put(new IdKey(hi, lo), slot++);
+        }
+    }
+
     /** SplitMix64 finaliser: distinct inputs give distinct, well-spread outputs. */
     static long splitMix64(final long x)
     {
@@ -178,5 +215,16 @@ public class AllocateRegisterReleaseBenchmark
     public int allocateFillCompleteRegisterRelease(final Engine engine)
     {
         return engine.request();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(REQUEST_BLOCKS)
+    public int caffeinePutEvict(final Peer peer)
+    {
+        for (int b = 0; b < REQUEST_BLOCKS; b++)
+        {
+            peer.put();
+        }
+        return peer.slot;
     }
 }
