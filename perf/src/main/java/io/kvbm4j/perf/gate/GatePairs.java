@@ -1,0 +1,201 @@
+package io.kvbm4j.perf.gate;
+
+import java.util.List;
+
+import io.kvbm4j.identity.HashAlgorithm;
+import io.kvbm4j.perf.engine.AllocateRegisterReleaseBenchmark;
+import io.kvbm4j.perf.engine.MatchBenchmark;
+import io.kvbm4j.perf.identity.BlockHashingBenchmark;
+import io.kvbm4j.perf.metadata.MetadataHandlerBenchmark;
+import io.kvbm4j.perf.pipeline.RingRefusals;
+
+/**
+ * The benchmark groups the perf gate measures with {@link PairedRatios}: each group opens the JMH states of
+ * one benchmark class (with the parameters the gate uses: {@code fullRing=drain}, the default ring wait
+ * strategy and clock) and names which of its benchmarks is ours and which is the peer it is compared with.
+ */
+final class GatePairs
+{
+    /** The group names, in the order the gate runs them. */
+    static final List<String> GROUPS = List.of("match", "allocate", "hashing", "metadata");
+
+    /** An ours/peer pair of a group: figure = ours' time per operation / the peer's. */
+    record Pair(Side ours, Side peer)
+    {
+        String name()
+        {
+            final String peerName = peer.name();
+            return ours.name() + "/" + peerName.substring(peerName.indexOf('.') + 1);
+        }
+    }
+
+    /** Sides measured together in one JVM, the pairs among them, and what to close afterwards. */
+    record Group(String name, List<Side> sides, List<Pair> pairs, AutoCloseable resources)
+    {
+    }
+
+    private GatePairs()
+    {
+    }
+
+    static Group open(final String name)
+    {
+        return switch (name)
+        {
+            case "match" -> match();
+            case "allocate" -> allocate();
+            case "hashing" -> hashing();
+            case "metadata" -> metadata();
+            default -> throw new IllegalArgumentException("unknown group " + name + "; groups: " + GROUPS);
+        };
+    }
+
+    /** Prefix lookup, and lookup plus release, against Caffeine's getIfPresent on the same ids. */
+    private static Group match()
+    {
+        final MatchBenchmark bench = new MatchBenchmark();
+        final MatchBenchmark.Workload workload = new MatchBenchmark.Workload();
+        workload.build();
+        final MatchBenchmark.Manager manager = new MatchBenchmark.Manager();
+        manager.fullRing = "drain";
+        manager.ringWait = "sleeping";
+        manager.clock = "engine";
+        manager.open(workload, new RingRefusals());
+        final MatchBenchmark.Peers peers = new MatchBenchmark.Peers();
+        peers.caffeineExecutor = MatchBenchmark.CALLER;
+        peers.fill(workload);
+
+        final Side match = new ManagerSide("MatchBenchmark.managerMatch", MatchBenchmark.BLOCKS)
+        {
+            @Override
+            public void before()
+            {
+                manager.beforeInvocation();
+            }
+
+            @Override
+            public int invoke()
+            {
+                return bench.managerMatch(workload, manager);
+            }
+
+            @Override
+            public void after()
+            {
+                manager.releasePinned();
+            }
+        };
+        final Side matchRelease =
+            new ManagerSide("MatchBenchmark.managerMatchRelease", MatchBenchmark.BLOCKS)
+        {
+            @Override
+            public void before()
+            {
+                manager.beforeInvocation();
+            }
+
+            @Override
+            public int invoke()
+            {
+                return bench.managerMatchRelease(workload, manager);
+            }
+        };
+        final Side caffeine = Side.of("MatchBenchmark.caffeineGetIfPresent", MatchBenchmark.BLOCKS,
+            () -> bench.caffeineGetIfPresent(workload, peers));
+        return new Group("match", List.of(match, matchRelease, caffeine),
+            List.of(new Pair(match, caffeine), new Pair(matchRelease, caffeine)), manager::close);
+    }
+
+    /** A new request's blocks through the manager, against puts into a full Caffeine cache. */
+    private static Group allocate()
+    {
+        final AllocateRegisterReleaseBenchmark bench = new AllocateRegisterReleaseBenchmark();
+        final AllocateRegisterReleaseBenchmark.Engine engine = new AllocateRegisterReleaseBenchmark.Engine();
+        engine.fullRing = "drain";
+        engine.g1Blocks = 4096;
+        engine.ringWait = "sleeping";
+        engine.clock = "engine";
+        engine.open(new RingRefusals());
+        final AllocateRegisterReleaseBenchmark.Peer peer = new AllocateRegisterReleaseBenchmark.Peer();
+        peer.fill();
+        final int ops = AllocateRegisterReleaseBenchmark.REQUEST_BLOCKS;
+        final Side ours = new ManagerSide("AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease", ops)
+        {
+            @Override
+            public void before()
+            {
+                engine.beforeInvocation();
+            }
+
+            @Override
+            public int invoke()
+            {
+                return bench.allocateFillCompleteRegisterRelease(engine);
+            }
+        };
+        final Side caffeine = Side.of("AllocateRegisterReleaseBenchmark.caffeinePutEvict", ops,
+            () -> bench.caffeinePutEvict(peer));
+        return new Group("allocate", List.of(ours, caffeine), List.of(new Pair(ours, caffeine)), engine::close);
+    }
+
+    /** Block ids by XXH3-128 (the default) against SHA-256 (the JDK's, with its intrinsics). */
+    private static Group hashing()
+    {
+        final BlockHashingBenchmark xxh3 = new BlockHashingBenchmark();
+        xxh3.algorithm = HashAlgorithm.XXH3_128;
+        xxh3.setUp();
+        final BlockHashingBenchmark sha = new BlockHashingBenchmark();
+        sha.algorithm = HashAlgorithm.SHA_256;
+        sha.setUp();
+        final int ops = BlockHashingBenchmark.TOKENS;
+        final Side ours = Side.of("BlockHashingBenchmark.hashSequence[XXH3_128]", ops, () -> (int)xxh3.hashSequence());
+        final Side peer = Side.of("BlockHashingBenchmark.hashSequence[SHA_256]", ops, () -> (int)sha.hashSequence());
+        return new Group("hashing", List.of(ours, peer), List.of(new Pair(ours, peer)), () -> { });
+    }
+
+    /** The metadata handler's evict-and-register against the same map work with Chronicle's byte[] access. */
+    private static Group metadata()
+    {
+        final MetadataHandlerBenchmark bench = new MetadataHandlerBenchmark();
+        final MetadataHandlerBenchmark.Ids ids = new MetadataHandlerBenchmark.Ids();
+        ids.build();
+        final MetadataHandlerBenchmark.Handler handler = new MetadataHandlerBenchmark.Handler();
+        handler.open(ids);
+        final MetadataHandlerBenchmark.ReusingMap map = new MetadataHandlerBenchmark.ReusingMap();
+        map.open(ids);
+        final Side ours = Side.of("MetadataHandlerBenchmark.handlerEvictRegister", 2,
+            () -> bench.handlerEvictRegister(ids, handler).slot);
+        final Side peer = Side.of("MetadataHandlerBenchmark.reusingAccessEvictRegister", 2,
+            () -> bench.reusingAccessEvictRegister(ids, map).length);
+        return new Group("metadata", List.of(ours, peer), List.of(new Pair(ours, peer)), () ->
+        {
+            handler.close();
+            map.close();
+        });
+    }
+
+    /** A side that drives a manager: named, with helpers supplied by the subclass. */
+    private abstract static class ManagerSide implements Side
+    {
+        private final String name;
+        private final int ops;
+
+        ManagerSide(final String name, final int ops)
+        {
+            this.name = name;
+            this.ops = ops;
+        }
+
+        @Override
+        public String name()
+        {
+            return name;
+        }
+
+        @Override
+        public int opsPerInvocation()
+        {
+            return ops;
+        }
+    }
+}
