@@ -57,6 +57,11 @@ public final class Journal implements AutoCloseable
      */
     public Journal(final Path dir, final Roll roll, final TimeProvider timeProvider, final boolean readOnly)
     {
+        if (readOnly && !java.nio.file.Files.isDirectory(dir))
+        {
+            // Chronicle's builder would create the directory even when opening read-only.
+            throw new JournalFormatException(dir + ": no journal here (not a directory)");
+        }
         this.dir = dir;
         final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(dir)
             .rollCycle(roll.cycle)

@@ -30,8 +30,9 @@ public final class JournalRecord
     /** One readable line: time, type, tier, id, request, position, slot, refs, aux. */
     public String toLine()
     {
-        return String.format("%s %-10s %s id=%016x%016x req=%d pos=%d slot=%d refs=%d aux=%d",
-            java.time.Instant.ofEpochSecond(0, timeNanos), type, Tier.values()[Math.min(tier, 3)], idHi, idLo,
-            requestId, position, slot, refCount, aux);
+        final String tierName = tier >= 0 && tier < Tier.values().length ? Tier.values()[tier].name() : "tier" + tier;
+        return String.format(java.util.Locale.ROOT, "%s %-10s %s id=%016x%016x req=%d pos=%d slot=%d refs=%d aux=%d",
+            java.time.Instant.ofEpochSecond(0, timeNanos), type, tierName, idHi, idLo, requestId, position, slot,
+            refCount, aux);
     }
 }

@@ -1,13 +1,22 @@
 package io.kvbm4j.replay;
 
 import io.kvbm4j.policy.EvictionPolicy;
+import io.kvbm4j.policy.LfudaEvictionPolicy;
 import io.kvbm4j.policy.LruEvictionPolicy;
+import io.kvbm4j.policy.PrefixAwareEvictionPolicy;
+import io.kvbm4j.policy.WTinyLfuEvictionPolicy;
 
 /** The policies the replay tool can run, by their command-line names. */
 public enum PolicyKind
 {
     /** Least recently used: the reference semantics. */
     LRU("lru"),
+    /** LFU with dynamic aging (Arlitt et al.). */
+    LFUDA("lfuda"),
+    /** Adaptive W-TinyLFU: count-min sketch admission, segmented LRU, hill-climbed window (Caffeine). */
+    TINYLFU("tinylfu"),
+    /** Prefix-aware hit density with an LRU guard (this project's design, docs/POLICIES.md). */
+    PREFIX("prefix"),
     /** Belady's OPT: offline upper bound from the trace's future. */
     OPT("opt");
 
@@ -36,6 +45,12 @@ public enum PolicyKind
         {
             case LRU:
                 return new LruEvictionPolicy(capacity);
+            case LFUDA:
+                return new LfudaEvictionPolicy(capacity);
+            case TINYLFU:
+                return new WTinyLfuEvictionPolicy(capacity);
+            case PREFIX:
+                return new PrefixAwareEvictionPolicy(capacity);
             case OPT:
                 return new OptEvictionPolicy(capacity);
             default:

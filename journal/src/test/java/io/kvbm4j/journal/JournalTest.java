@@ -79,6 +79,14 @@ class JournalTest
     }
 
     @Test
+    void openingReadOnlyNeverCreatesAMissingDirectory(@TempDir final Path dir)
+    {
+        final Path missing = dir.resolve("absent");
+        assertThrows(JournalFormatException.class, () -> new Journal(missing, Journal.Roll.HOURLY, null, true));
+        assertFalse(java.nio.file.Files.exists(missing));
+    }
+
+    @Test
     void anExcerptWeDidNotWriteIsRefusedWithItsIndex(@TempDir final Path dir)
     {
         try (Journal journal = new Journal(dir, Journal.Roll.DAILY))

@@ -1,8 +1,11 @@
 package io.kvbm4j.tools;
 
+import static io.kvbm4j.tools.Summary.count;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,7 +19,7 @@ import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
-import io.kvbm4j.engine.Engines;
+import io.kvbm4j.journal.JournaledEngines;
 import io.kvbm4j.pool.BlockPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +30,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code kvbm4j demo}: serves a multi-turn chat workload ({@link ChatWorkload}) through a manager on one
  * serving thread ({@link ServingLoop}), then checks that the ring drained, nothing leaked and the pool
- * invariants hold, and prints a summary. Exit code 1 when a check fails.
+ * invariants hold, prints a summary and writes a report ({@link DemoReport}) unless told not to. Exit code 1
+ * when a check fails.
  */
 @Command(
     name = "demo",
@@ -87,6 +91,14 @@ final class DemoCommand implements Callable<Integer>
             + "(default: on). --no-pacing drives the manager flat out and shows its back-pressure.")
     private boolean pacing;
 
+    @Option(names = "--report", paramLabel = "DIR", defaultValue = "out/demo-report",
+        description = "Write report.html (summary, hit rate and evictions over the run, match/allocate latency) "
+            + "and its PNG charts here (default: ${DEFAULT-VALUE}, under the current directory).")
+    private Path reportDir;
+
+    @Option(names = "--no-report", description = "Write no report.")
+    private boolean noReport;
+
     @Override
     public Integer call()
     {
@@ -99,6 +111,10 @@ final class DemoCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), "--one-off-percent must be in 0..100, got " +
                 oneOffPercent);
         }
+        if (noReport && spec.commandLine().getParseResult().hasMatchedOption("--report"))
+        {
+            throw new ParameterException(spec.commandLine(), "--report and --no-report: choose one");
+        }
         final EngineConfig config = loadConfig();
         final ChatWorkload.Shape shape = ChatWorkload.Shape.defaults()
             .withActiveConversations(conversations)
@@ -107,14 +123,15 @@ final class DemoCommand implements Callable<Integer>
             .withMinTurnGap(Math.max(ChatWorkload.Shape.defaults().minTurnGap(), 2 * batch));
         final ChatWorkload workload = new ChatWorkload(shape, seed);
 
-        try (DefaultKvBlockManager manager = Engines.open(config))
+        try (DefaultKvBlockManager manager = JournaledEngines.open(config))
         {
+            final ServingTimeline timeline = noReport ? null : new ServingTimeline(requests);
             final ServingLoop loop = new ServingLoop(
-                manager, config.saltRecord().salt(config.hash()), shape, batch, pacing);
+                manager, config.saltRecord().salt(config.hash()), shape, batch, pacing, timeline);
             final long start = System.nanoTime();
             loop.serve(workload, requests);
             final long servingNanos = System.nanoTime() - start;
-            return report(config, manager, loop, servingNanos);
+            return finish(config, manager, loop, timeline, servingNanos);
         }
     }
 
@@ -135,10 +152,14 @@ final class DemoCommand implements Callable<Integer>
         return configFile == null ? ConfigLoader.defaults() : ConfigLoader.load(configFile);
     }
 
-    /** Runs the end-of-run checks, prints the summary and any failure. @return the exit code. */
-    private int report(
+    /**
+     * Runs the end-of-run checks, prints the summary, writes the report (when asked) and prints any failure.
+     *
+     * @return the exit code.
+     */
+    private int finish(
         final EngineConfig config, final DefaultKvBlockManager manager, final ServingLoop loop,
-        final long servingNanos)
+        final ServingTimeline timeline, final long servingNanos)
     {
         final StringBuilder failures = new StringBuilder();
         if (!manager.awaitHandlers(Math.max(30_000, config.shutdownTimeoutMs()), TimeUnit.MILLISECONDS))
@@ -180,68 +201,84 @@ final class DemoCommand implements Callable<Integer>
         }
 
         final PrintWriter out = spec.commandLine().getOut();
-        printSummary(out, config, counters, loop, servingNanos, failures.length() == 0);
-        out.flush();
-        if (failures.length() > 0)
-        {
-            final PrintWriter err = spec.commandLine().getErr();
-            err.println("kvbm4j demo: FAILED, the block manager is in a wrong state:");
-            err.print(failures);
-            err.flush();
-            return 1;
-        }
-        return 0;
-    }
-
-    private void printSummary(
-        final PrintWriter out, final EngineConfig config, final EngineCounters counters, final ServingLoop loop,
-        final long servingNanos, final boolean checksPassed)
-    {
-        final double seconds = servingNanos / 1e9;
+        final Summary about = about(config);
+        final Summary summary = summary(config, counters, loop, servingNanos, failures.length() == 0);
         out.println("kvbm4j demo: multi-turn chat on one serving thread");
-        out.printf(Locale.ROOT, "  %-" + LABEL + "s%s%n", "config", String.format(Locale.ROOT,
-            "model %s, %d tokens/block, %,d G1 blocks, ring %,d (%s)", config.layout().model(),
-            config.blockTokens(), config.g1Blocks(), config.ringSize(), config.source()));
-        out.printf(Locale.ROOT, "  %-" + LABEL + "s%s%n", "workload", String.format(Locale.ROOT,
-            "seed %d, %,d conversations at once, %d system prompts, %d%% one-off, batches of %d, pacing %s",
-            seed, conversations, systemPrompts, oneOffPercent, batch, pacing ? "on" : "off"));
+        about.print(out, LABEL, VALUE);
         out.println();
-        line(out, "requests", count(loop.requests()), null);
-        line(out, "blocks requested", count(loop.blocksRequested()), null);
-        line(out, "block hit rate", percent(loop.blocksHit(), loop.blocksRequested()),
-            count(loop.blocksHit()) + " blocks found cached");
-        line(out, "blocks allocated", count(counters.get(Counter.ALLOCATED_BLOCKS)), null);
-        line(out, "blocks evicted", count(counters.get(Counter.EVICTED_BLOCKS)), null);
-        line(out, "blocks deduplicated", count(counters.get(Counter.DEDUPLICATED_BLOCKS)), null);
-        line(out, "back-pressured", count(counters.get(Counter.BACK_PRESSURED)),
-            loop.releaseRetries() > 0 ? count(loop.releaseRetries()) + " release retries" : null);
-        line(out, "no-space", count(counters.get(Counter.NO_SPACE)), null);
-        line(out, "other refusals", count(loop.refusedOther()),
-            loop.refusedOther() > 0 ? "requests with more blocks than the ring has entries" : null);
-        line(out, "blocks not cached", count(loop.uncachedBlocks()), "computed, but a call was refused");
-        out.println();
-        line(out, "operations", count(loop.calls()), "match, allocate, fill, complete, register, release");
-        line(out, "ring events", count(counters.get(Counter.EVENTS_PUBLISHED)),
-            count(counters.get(Counter.METADATA_UPDATES)) + " metadata updates");
-        line(out, "serving time", String.format(Locale.ROOT, "%.2f s", seconds),
-            loop.admissionWaits() == 0 ? null : String.format(Locale.ROOT, "%s batches waited %.2f s for ring room",
-                count(loop.admissionWaits()), loop.admissionWaitNanos() / 1e9));
-        line(out, "operations/s", count(Math.round(loop.calls() / seconds)), null);
-        line(out, "requests/s", count(Math.round(loop.requests() / seconds)), null);
+        summary.print(out, LABEL, VALUE);
         out.println();
         out.printf(Locale.ROOT, "  %-" + LABEL + "s%10s%10s%10s%10s%14s%n", "latency (us)", "p50", "p99", "p99.9",
             "max", "calls");
         latency(out, "match", loop.matchNanos());
         latency(out, "allocate", loop.allocateNanos());
-        out.println();
-        line(out, "checks", checksPassed ? "ok" : "FAILED",
-            "ring drained, no block held, metadata in step, pool invariants");
+        out.flush();
+        if (failures.length() > 0)
+        {
+            // Before the report, so that a report that cannot be written does not hide them.
+            final PrintWriter err = spec.commandLine().getErr();
+            err.println("kvbm4j demo: FAILED, the block manager is in a wrong state:");
+            err.print(failures);
+            err.flush();
+        }
+        if (timeline != null)
+        {
+            final Path html = DemoReport.write(reportDir, about, summary, timeline, List.of(
+                new HtmlReport.Latency("match", loop.matchNanos()),
+                new HtmlReport.Latency("allocate", loop.allocateNanos())));
+            out.println();
+            out.println("report: " + html.toAbsolutePath().normalize());
+            out.flush();
+        }
+        return failures.length() > 0 ? 1 : 0;
     }
 
-    private static void line(final PrintWriter out, final String label, final String value, final String note)
+    /** What ran: the configuration and the workload. */
+    private Summary about(final EngineConfig config)
     {
-        out.printf(Locale.ROOT, "  %-" + LABEL + "s%" + VALUE + "s%s%n", label, value,
-            note == null ? "" : "   " + note);
+        return new Summary()
+            .add("config", String.format(Locale.ROOT, "model %s, %d tokens/block, %,d G1 blocks, ring %,d (%s)",
+                config.layout().model(), config.blockTokens(), config.g1Blocks(), config.ringSize(), config.source()),
+                null)
+            .add("workload", String.format(Locale.ROOT,
+                "seed %d, %,d conversations at once, %d system prompts, %d%% one-off, batches of %d, pacing %s",
+                seed, conversations, systemPrompts, oneOffPercent, batch, pacing ? "on" : "off"), null);
+    }
+
+    private Summary summary(
+        final EngineConfig config, final EngineCounters counters, final ServingLoop loop, final long servingNanos,
+        final boolean checksPassed)
+    {
+        final double seconds = servingNanos / 1e9;
+        final Summary s = new Summary()
+            .add("requests", count(loop.requests()), null)
+            .add("blocks requested", count(loop.blocksRequested()), null)
+            .add("block hit rate", Summary.percent(loop.blocksHit(), loop.blocksRequested()),
+                count(loop.blocksHit()) + " blocks found cached")
+            .add("blocks allocated", count(counters.get(Counter.ALLOCATED_BLOCKS)), null)
+            .add("blocks evicted", count(counters.get(Counter.EVICTED_BLOCKS)), null)
+            .add("blocks deduplicated", count(counters.get(Counter.DEDUPLICATED_BLOCKS)), null)
+            .add("back-pressured", count(counters.get(Counter.BACK_PRESSURED)),
+                loop.releaseRetries() > 0 ? count(loop.releaseRetries()) + " release retries" : null)
+            .add("no-space", count(counters.get(Counter.NO_SPACE)), null)
+            .add("other refusals", count(loop.refusedOther()),
+                loop.refusedOther() > 0 ? "requests with more blocks than the ring has entries" : null)
+            .add("blocks not cached", count(loop.uncachedBlocks()), "computed, but a call was refused")
+            .gap()
+            .add("operations", count(loop.calls()), "match, allocate, fill, complete, register, release")
+            .add("ring events", count(counters.get(Counter.EVENTS_PUBLISHED)),
+                count(counters.get(Counter.METADATA_UPDATES)) + " metadata updates")
+            .add("serving time", String.format(Locale.ROOT, "%.2f s", seconds),
+                loop.admissionWaits() == 0 ? null : String.format(Locale.ROOT, "%s batches waited %.2f s for ring room",
+                    count(loop.admissionWaits()), loop.admissionWaitNanos() / 1e9))
+            .add("operations/s", count(Math.round(loop.calls() / seconds)), null)
+            .add("requests/s", count(Math.round(loop.requests() / seconds)), null);
+        if (config.journalDir() != null)
+        {
+            s.add("journal", config.journalDir().toString(), "bin/kvbm4j journal stats --dir " + config.journalDir());
+        }
+        return s.gap()
+            .add("checks", checksPassed ? "ok" : "FAILED", "ring drained, no block held, metadata in step, pool invariants");
     }
 
     private static void latency(final PrintWriter out, final String label, final Histogram h)
@@ -249,15 +286,5 @@ final class DemoCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "  %-" + LABEL + "s%10.2f%10.2f%10.2f%10.2f%14s%n", label,
             h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
             h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, count(h.getTotalCount()));
-    }
-
-    private static String count(final long n)
-    {
-        return String.format(Locale.ROOT, "%,d", n);
-    }
-
-    private static String percent(final long part, final long whole)
-    {
-        return whole == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f %%", 100.0 * part / whole);
     }
 }

@@ -50,7 +50,7 @@ final class EngineReplay
             (r.policy().equals("lru") ? lru : opt).put(r.capacityBlocks(), r.hitRate());
         }
         final List<ReplayResult> results = new ArrayList<>();
-        final List<ReplayReport.Latency> latencies = new ArrayList<>();
+        final List<HtmlReport.Latency> latencies = new ArrayList<>();
         long backPressured = 0;
         for (final PolicyKind kind : kinds)
         {
@@ -94,8 +94,8 @@ final class EngineReplay
                 }
                 results.add(new ReplayResult(kind.cliName(), capacity, totals[0], totals[1], totals[2],
                     (end - start) / 1e9));
-                latencies.add(new ReplayReport.Latency(kind.cliName() + "@" + capacity + " match", match));
-                latencies.add(new ReplayReport.Latency(kind.cliName() + "@" + capacity + " allocate", allocate));
+                latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " match", match));
+                latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " allocate", allocate));
             }
         }
         if (csv)

@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 import io.kvbm4j.api.BlockIds;
+import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.identity.BlockHasher;
@@ -31,8 +32,11 @@ import io.kvbm4j.identity.Salt;
  * <p>Admission control: with {@code pacing} on, a batch is admitted only while at least half the ring
  * is free, standing in for the GPU time between scheduler steps that lets the ring handlers keep up.
  *
- * <p>Owned by one thread. Every buffer and both histograms are allocated in the constructor: serving a
- * request allocates nothing.
+ * <p>With a {@link ServingTimeline}, the running totals are sampled every {@link ServingTimeline#window()}
+ * requests (after the request's admission) and at the end of {@link #serve}.
+ *
+ * <p>Owned by one thread. Every buffer and both histograms are allocated in the constructor (the timeline
+ * before it): serving a request allocates nothing.
  */
 public final class ServingLoop
 {
@@ -52,6 +56,7 @@ public final class ServingLoop
     private final Histogram matchNanos = new Histogram(MAX_TRACKED_NANOS, 3);
     private final Histogram allocateNanos = new Histogram(MAX_TRACKED_NANOS, 3);
     private final ChatWorkload.Request request;
+    private final ServingTimeline timeline;
     private InFlight[] running;
     private InFlight[] finishing;
     private int finishingCount;
@@ -98,6 +103,14 @@ public final class ServingLoop
         final DefaultKvBlockManager manager, final Salt salt, final ChatWorkload.Shape shape, final int batch,
         final boolean pacing)
     {
+        this(manager, salt, shape, batch, pacing, null);
+    }
+
+    /** @param timeline samples the running totals as the run goes; {@code null} for none. */
+    public ServingLoop(
+        final DefaultKvBlockManager manager, final Salt salt, final ChatWorkload.Shape shape, final int batch,
+        final boolean pacing, final ServingTimeline timeline)
+    {
         if (batch < 1)
         {
             throw new IllegalArgumentException("batch must be >= 1: " + batch);
@@ -109,6 +122,7 @@ public final class ServingLoop
         this.pacing = pacing;
         this.pacingFloor = manager.config().ringSize() / 2;
         this.request = new ChatWorkload.Request(shape);
+        this.timeline = timeline;
         final int maxBlocks = Math.max(1, shape.maxRequestTokens() / blockTokens);
         this.running = new InFlight[batch];
         this.finishing = new InFlight[batch];
@@ -131,6 +145,10 @@ public final class ServingLoop
             {
                 workload.next(request);
                 admit(request, running[i]);
+                if (timeline != null && requests % timeline.window() == 0)
+                {
+                    sample();
+                }
             }
             for (int i = 0; i < n; i++)
             {
@@ -144,6 +162,15 @@ public final class ServingLoop
             served += n;
         }
         finishBatch();
+        if (timeline != null && timeline.lastRequests() != requests)
+        {
+            sample();
+        }
+    }
+
+    private void sample()
+    {
+        timeline.sample(requests, blocksRequested, blocksHit, manager.counters().get(Counter.EVICTED_BLOCKS));
     }
 
     private void awaitAdmission()
