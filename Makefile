@@ -20,8 +20,8 @@ SOURCES := $(shell find pom.xml config */pom.xml */src/main -type f 2>/dev/null)
 BUILT := tools/target/.kvbm4j-built
 # The benchmarks' jar, and what it is built from (perf and the modules it depends on).
 PERF_JAR := perf/target/kvbm4j-perf.jar
-PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml engine/pom.xml perf/pom.xml \
-	tiers/src/main engine/src/main perf/src/main -type f 2>/dev/null)
+PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml engine/pom.xml journal/pom.xml perf/pom.xml \
+	tiers/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
 
 .PHONY: build run test clean perf-build bench bench-quick perf-gate perf-baseline
 
