@@ -6,26 +6,25 @@
     perf/gate.py baseline [--runs N]  # make perf-baseline: measure N times (default 3), rewrite the baseline
     perf/gate.py judge DIR            # compare a measurement already on disk (DIR/results.json)
 
-What it measures (docs/PERF.md, "Perf gate", says why):
+What it measures (docs/PERF.md, "Perf gate", says why), all with io.kvbm4j.perf.gate.PairedRatios,
+which runs ours and its peer in one JVM, alternating every 20 ms (--burst-ms), after a warm-up that lasts
+until every pair's ratio is steady:
 
-* Allocation. A JMH run of our hot-path benchmarks (one fork each) with
-  io.kvbm4j.perf.ThreadAllocationProfiler: alloc.worker.norm is what the benchmark thread (the
-  manager's serving thread) allocates per operation. JMH's operation is a block (or a token), so the
-  gate multiplies by the benchmark's operations per invocation to get bytes per call, and a call must
-  allocate less than 1 byte: any allocation on every call is at least 16 bytes (one object header),
-  JMH's residue is a thousandth of that. The figure is the median over the measured iterations but
-  the last of the fork, which also runs the trial teardown (closing a manager allocates). This is
-  what "exactly 0 B/op" means operationally.
+* Speed, as ratios to peers. Per pair, the median over rounds of the per-round ratio ours/peer (time
+  per operation); the gate runs FORKS such JVMs per group, interleaved with the other groups, and takes
+  the median over forks. A ratio fails when it exceeds baseline x (1 + tolerance); the tolerance is the
+  larger of TOLERANCE_FLOOR and SPREAD_FACTOR x the run-to-run spread the baseline measured.
 
-* Speed, as ratios to peers. io.kvbm4j.perf.gate.PairedRatios runs ours and its peer in one JVM,
-  alternating every 20 ms, and reports the median over rounds of the per-round ratio; the gate runs
-  FORKS such JVMs per group, interleaved with the other groups, and takes the median over forks.
-  A ratio fails when it exceeds baseline x (1 + tolerance); the tolerance is the larger of 25 % and
-  twice the run-to-run spread the baseline measured.
+* Allocation on the hot paths (the sides named in ALLOCATION). Every invocation's heap allocation on
+  the calling thread (the manager's serving thread) is read with getCurrentThreadAllocatedBytes(),
+  exact to the byte, just outside the timed window (helpers and harness not counted). The figure is,
+  per fork, the median over rounds of bytes per invocation, and the gate takes the largest over forks:
+  it must be exactly 0. An allocation on every call, or on one call in a thousand, is in every 20 ms
+  round and fails; a one-off (class loading, a deoptimisation) in a few rounds is reported, not failed.
 
-A failure is measured again once (that benchmark, or that group of pairs), and the gate fails only
-when the re-run fails too; the output says so. Exit status 0: pass; 1: a regression; 2: a usage or
-measurement error. Needs the perf module built (the Makefile targets build it).
+A failure is measured again once (that group of pairs), and the gate fails only when the re-run fails
+too; the output says so. Exit status 0: pass; 1: a regression; 2: a usage or measurement error. Needs
+the perf module built (the Makefile targets build it).
 """
 import argparse
 import datetime
@@ -47,21 +46,23 @@ JAR = ROOT / "perf" / "target" / "kvbm4j-perf.jar"
 JVM_OPTIONS = ROOT / "perf" / "target" / "classes" / "jvm.options"
 
 # Paired ratios: the groups of io.kvbm4j.perf.gate.GatePairs, JVMs per group, and each JVM's schedule.
-GROUPS = ["match", "allocate", "hashing", "metadata"]
+GROUPS = ["match", "allocate", "hashing", "metadata", "copy", "policy"]
 FORKS = 3
-PAIRED_ARGS = ["--warmup-ms", "5000", "--max-warmup-ms", "20000", "--rounds", "40", "--burst-ms", "20"]
+PAIRED_ARGS = ["--warmup-ms", "3000", "--max-warmup-ms", "20000", "--rounds", "24", "--burst-ms", "20"]
 
-# Allocation: our hot-path benchmarks, by the name the gate reports (Class.method[algorithm]).
+# Allocation: our hot-path sides (PairedRatios side names), each must allocate exactly 0 bytes per call.
 ALLOCATION = [
     "MatchBenchmark.managerMatch",
     "MatchBenchmark.managerMatchRelease",
     "AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease",
     "BlockHashingBenchmark.hashSequence[XXH3_128]",
     "MetadataHandlerBenchmark.handlerEvictRegister",
+    "HostCopyBenchmark.hostSlotCopy",
+    "PolicyAccessBenchmark.access[lru]",
+    "PolicyAccessBenchmark.access[lfuda]",
+    "PolicyAccessBenchmark.access[tinylfu]",
+    "PolicyAccessBenchmark.access[prefix]",
 ]
-JMH_ARGS = ["-p", "fullRing=drain", "-p", "algorithm=XXH3_128", "-f", "1", "-wi", "3", "-i", "4",
-            "-w", "1s", "-r", "1s", "-prof", "io.kvbm4j.perf.ThreadAllocationProfiler"]
-ALLOC_LIMIT = 1.0  # bytes per call, exclusive
 
 TOLERANCE_FLOOR = 0.25
 SPREAD_FACTOR = 2.0
@@ -90,39 +91,6 @@ def check_built():
                    "'mvn -B -q -pl perf -am package -DskipTests' (make perf-gate does)")
 
 
-def jmh_name(row):
-    """Class.method, with [algorithm] when the benchmark has that parameter."""
-    name = ".".join(row["benchmark"].split(".")[-2:])
-    algorithm = (row.get("params") or {}).get("algorithm")
-    return f"{name}[{algorithm}]" if algorithm else name
-
-
-def jmh_regex(names):
-    parts = []
-    for name in names:
-        name = name.split("[")[0]
-        parts.append(r"\." + re.escape(name) + "$")
-    return "|".join(parts)
-
-
-def run_jmh(names, out_dir):
-    """Runs the allocation benchmarks; returns {name: row of the JMH JSON}."""
-    result = out_dir / "jmh.json"
-    log = out_dir / "jmh.log"
-    command = [str(ROOT / "perf" / "run-bench.sh"), jmh_regex(names), *JMH_ARGS, "-rf", "json", "-rff", str(result)]
-    say(f"JMH allocation run, {len(names)} benchmarks (log: {log.relative_to(ROOT)})")
-    with open(log, "w") as out:
-        status = subprocess.call(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    if status != 0 or not result.is_file():
-        tail = log.read_text(errors="replace").splitlines()[-30:]
-        fail_usage("JMH run failed (exit %d): %s\n%s" % (status, " ".join(map(shlex.quote, command)), "\n".join(tail)))
-    rows = {jmh_name(r): r for r in json.loads(result.read_text())}
-    missing = [n for n in names if n not in rows]
-    if missing:
-        fail_usage(f"JMH produced no result for {missing}; see {log}")
-    return rows
-
-
 def run_paired(group, fork, out_dir):
     result = out_dir / f"pairs-{group}-{fork}.json"
     log = out_dir / f"pairs-{group}-{fork}.log"
@@ -143,27 +111,27 @@ def run_paired(group, fork, out_dir):
     return data
 
 
-def measure(out_dir, groups=GROUPS, allocation=ALLOCATION, ops=None):
-    """Measures the given groups' pairs and the given benchmarks' allocation; writes and returns results.
-
-    ops: operations per call of allocation benchmarks whose group is not measured (a re-run)."""
+def measure(out_dir, groups=GROUPS):
+    """Measures the given groups' pairs and sides; writes and returns the results."""
     check_built()
     out_dir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
-    results = {"ratios": {}, "allocation": {}, "sides": {}, "load": {"before": load_before}}
-    rows = run_jmh(allocation, out_dir) if allocation else {}
+    results = {"ratios": {}, "allocation": {}, "sides": {}, "groups": {}, "load": {"before": load_before}}
     forks = {}
-    ops = dict(ops or {})
     for fork in range(1, FORKS + 1):
         for group in groups:
             data = run_paired(group, fork, out_dir)
             for name, pair in data["pairs"].items():
                 forks.setdefault(name, []).append(pair)
+                results["groups"][name] = group
             for name, side in data["sides"].items():
-                ops[name] = side["opsPerInvocation"]
-                entry = results["sides"].setdefault(name, {"nsPerOp": [], "allocBytesPerInvocation": []})
+                results["groups"][name] = group
+                alloc = side["allocBytesPerInvocation"]
+                entry = results["sides"].setdefault(name, {"opsPerInvocation": side["opsPerInvocation"],
+                                                           "nsPerOp": [], "allocMedian": [], "allocMax": []})
                 entry["nsPerOp"].append(statistics.median(side["nsPerOp"]))
-                entry["allocBytesPerInvocation"].append(statistics.median(side["allocBytesPerInvocation"]))
+                entry["allocMedian"].append(statistics.median(alloc))
+                entry["allocMax"].append(max(alloc))
     for name, pairs in forks.items():
         ratios = [p["ratio"] for p in pairs]
         results["ratios"][name] = {
@@ -173,19 +141,15 @@ def measure(out_dir, groups=GROUPS, allocation=ALLOCATION, ops=None):
             "ours": pairs[0]["ours"],
             "peer": pairs[0]["peer"],
         }
-    for name in allocation:
-        row = rows[name]
-        per_fork = row["secondaryMetrics"]["alloc.worker.norm"]["rawData"]
-        judged = [v for fork in per_fork for v in (fork[:-1] if len(fork) > 1 else fork)]
-        norm = statistics.median(judged)
-        per_call = ops[name]
+    for name in ALLOCATION:
+        side = results["sides"].get(name)
+        if side is None:
+            continue
         results["allocation"][name] = {
-            "bytesPerCall": norm * per_call,
-            "allocWorkerNorm": norm,
-            "opsPerCall": per_call,
-            "iterations": per_fork,
-            "score": row["primaryMetric"]["score"],
-            "scoreUnit": row["primaryMetric"]["scoreUnit"],
+            "bytesPerInvocation": max(side["allocMedian"]),
+            "forks": side["allocMedian"],
+            "maxRound": max(side["allocMax"]),
+            "opsPerInvocation": side["opsPerInvocation"],
         }
     results["load"]["after"] = os.getloadavg()
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -213,11 +177,11 @@ def judge_ratio(name, measured, baseline):
 
 
 def judge_allocation(name, measured):
-    if measured["bytesPerCall"] < ALLOC_LIMIT:
+    if measured["bytesPerInvocation"] == 0:
         return None
-    return (f"{name} allocates {measured['bytesPerCall']:.1f} B per call on the serving thread "
-            f"(alloc.worker.norm {measured['allocWorkerNorm']:.4f} B/op x {measured['opsPerCall']} ops per call); "
-            f"limit < {ALLOC_LIMIT:g} B per call (baseline 0)")
+    return (f"{name} allocates {measured['bytesPerInvocation']:.1f} B per call on the serving thread "
+            f"(median round of the worst fork; forks {', '.join(f'{b:.1f}' for b in measured['forks'])}; "
+            f"{measured['opsPerInvocation']} ops per call); baseline 0 B, limit exactly 0")
 
 
 def judge(results, baseline):
@@ -238,22 +202,14 @@ def judge(results, baseline):
     return ratios, allocation
 
 
-def group_of(pair_name, results_dir):
-    for path in results_dir.glob("pairs-*-1.json"):
-        if pair_name in json.loads(path.read_text())["pairs"]:
-            return path.name[len("pairs-"):-len("-1.json")]
-    fail_usage(f"no group measures {pair_name}")
-
-
 # ----------------------------------------------------------------------------------------------- reports
 
 def print_table(results, baseline=None):
     print()
-    print("| allocation (serving thread) | JMH score | alloc.worker.norm | B per call | limit |")
-    print("|---|---|---|---|---|")
+    print("| allocation (serving thread) | B per call, median round, per fork | worst round | limit |")
+    print("|---|---|---|---|")
     for name, a in results["allocation"].items():
-        print(f"| {name} | {a['score']:.1f} {a['scoreUnit']} | {a['allocWorkerNorm']:.4f} B/op | "
-              f"{a['bytesPerCall']:.3f} | < {ALLOC_LIMIT:g} |")
+        print(f"| {name} | {', '.join(f'{b:.1f}' for b in a['forks'])} | {a['maxRound']:.1f} | 0 |")
     print()
     print("| ratio (ours / peer, time per op) | measured | forks | baseline | tolerance | spread |")
     print("|---|---|---|---|---|---|")
@@ -263,11 +219,10 @@ def print_table(results, baseline=None):
                 else "- | - | -")
         print(f"| {name} | {r['ratio']:.3f} | {', '.join(f'{x:.3f}' for x in r['forks'])} | {base} |")
     print()
-    print("| benchmark (paired runs) | ns/op, median of forks | alloc B/invocation |")
+    print("| benchmark (paired runs) | ns/op, median of forks | alloc B/call, median round |")
     print("|---|---|---|")
-    for name, s in results["sides"].items():
-        print(f"| {name} | {statistics.median(s['nsPerOp']):.1f} | "
-              f"{statistics.median(s['allocBytesPerInvocation']):.1f} |")
+    for name, side in results["sides"].items():
+        print(f"| {name} | {statistics.median(side['nsPerOp']):.1f} | {statistics.median(side['allocMedian']):.1f} |")
     print()
     before, after = results["load"]["before"], results["load"]["after"]
     print(f"load average before {before[0]:.2f}, after {after[0]:.2f}; raw results under "
@@ -329,9 +284,9 @@ def cmd_check(_args):
     final = {}
     if ratios or allocation:
         again = OUT / "check-rerun"
-        groups = sorted({group_of(name, first) for name in ratios})
-        rerun = measure(again, groups=groups, allocation=sorted(allocation),
-                        ops={name: a["opsPerCall"] for name, a in results["allocation"].items()})
+        groups = [g for g in GROUPS if g in {results["groups"][name] for name in {**ratios, **allocation}}]
+        say(f"re-running {', '.join(groups)}")
+        rerun = measure(again, groups=groups)
         rerun["partial"] = True
         ratios2, allocation2 = judge(rerun, baseline)
         for name in ratios:
@@ -343,10 +298,10 @@ def cmd_check(_args):
         for name in allocation:
             if name in allocation2:
                 final[name] = allocation2[name] + \
-                    f" (failed twice; first run {results['allocation'][name]['bytesPerCall']:.1f} B per call)"
+                    f" (failed twice; first run {results['allocation'][name]['bytesPerInvocation']:.1f} B per call)"
             else:
-                say(f"passed on the re-run: {name} allocates {rerun['allocation'][name]['bytesPerCall']:.3f} "
-                    f"B per call (first run {results['allocation'][name]['bytesPerCall']:.1f})")
+                say(f"passed on the re-run: {name} allocates {rerun['allocation'][name]['bytesPerInvocation']:.1f} "
+                    f"B per call (first run {results['allocation'][name]['bytesPerInvocation']:.1f})")
     for message in final.values():
         print(f"perf-gate: FAIL {message}", flush=True)
     verdict = "FAIL" if final else "PASS"
@@ -374,15 +329,15 @@ def cmd_baseline(args):
         }
         entry["tolerance"] = round(tolerance_of(entry), 4)
         ratios[name] = entry
-    allocation = {name: {"opsPerCall": runs[0]["allocation"][name]["opsPerCall"],
-                         "bytesPerCallRuns": [round(r["allocation"][name]["bytesPerCall"], 4) for r in runs],
-                         "limit": f"< {ALLOC_LIMIT:g} B per call"}
+    allocation = {name: {"opsPerInvocation": runs[0]["allocation"][name]["opsPerInvocation"],
+                         "bytesPerInvocationRuns": [r["allocation"][name]["bytesPerInvocation"] for r in runs],
+                         "limit": "exactly 0 B per call (median round of the worst fork)"}
                   for name in runs[0]["allocation"]}
     baseline = {
         "about": "Perf gate baseline, written by make perf-baseline (perf/gate.py baseline); compared by make "
                  "perf-gate. Each ratio is ours / peer time per operation, the median over the runs of the "
                  "median over forks; spread = (max - min) / baseline over the runs; tolerance = max(floor, "
-                 "spreadFactor x spread). Allocation is judged against the absolute limit, not the baseline. "
+                 "spreadFactor x spread). Allocation is judged against the absolute limit of exactly 0 B per call, not the baseline. "
                  "See docs/PERF.md, 'Perf gate'.",
         "recorded": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "make perf-baseline" + (f" RUNS={args.runs}" if args.runs != 3 else ""),
@@ -392,7 +347,6 @@ def cmd_baseline(args):
         "runs": args.runs,
         "forks": FORKS,
         "paired": " ".join(PAIRED_ARGS),
-        "jmh": " ".join(JMH_ARGS),
         "toleranceFloor": TOLERANCE_FLOOR,
         "spreadFactor": SPREAD_FACTOR,
         "ratios": ratios,

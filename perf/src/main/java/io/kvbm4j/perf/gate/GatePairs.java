@@ -1,13 +1,16 @@
 package io.kvbm4j.perf.gate;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import io.kvbm4j.identity.HashAlgorithm;
 import io.kvbm4j.perf.engine.AllocateRegisterReleaseBenchmark;
 import io.kvbm4j.perf.engine.MatchBenchmark;
+import io.kvbm4j.perf.host.HostCopyBenchmark;
 import io.kvbm4j.perf.identity.BlockHashingBenchmark;
 import io.kvbm4j.perf.metadata.MetadataHandlerBenchmark;
 import io.kvbm4j.perf.pipeline.RingRefusals;
+import io.kvbm4j.perf.policy.PolicyAccessBenchmark;
 
 /**
  * The benchmark groups the perf gate measures with {@link PairedRatios}: each group opens the JMH states of
@@ -17,7 +20,7 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
 final class GatePairs
 {
     /** The group names, in the order the gate runs them. */
-    static final List<String> GROUPS = List.of("match", "allocate", "hashing", "metadata");
+    static final List<String> GROUPS = List.of("match", "allocate", "hashing", "metadata", "copy", "policy");
 
     /** An ours/peer pair of a group: figure = ours' time per operation / the peer's. */
     record Pair(Side ours, Side peer)
@@ -46,6 +49,8 @@ final class GatePairs
             case "allocate" -> allocate();
             case "hashing" -> hashing();
             case "metadata" -> metadata();
+            case "copy" -> copy();
+            case "policy" -> policy();
             default -> throw new IllegalArgumentException("unknown group " + name + "; groups: " + GROUPS);
         };
     }
@@ -106,7 +111,11 @@ final class GatePairs
             List.of(new Pair(match, caffeine), new Pair(matchRelease, caffeine)), manager::close);
     }
 
-    /** A new request's blocks through the manager, against puts into a full Caffeine cache. */
+    /**
+     * A new request's blocks through the manager, against puts into a full LRU {@code LinkedHashMap} (not
+     * Caffeine: its put-and-evict time is not stable from one JVM to the next; see the benchmark's
+     * {@code LruPeer}).
+     */
     private static Group allocate()
     {
         final AllocateRegisterReleaseBenchmark bench = new AllocateRegisterReleaseBenchmark();
@@ -116,7 +125,7 @@ final class GatePairs
         engine.ringWait = "sleeping";
         engine.clock = "engine";
         engine.open(new RingRefusals());
-        final AllocateRegisterReleaseBenchmark.Peer peer = new AllocateRegisterReleaseBenchmark.Peer();
+        final AllocateRegisterReleaseBenchmark.LruPeer peer = new AllocateRegisterReleaseBenchmark.LruPeer();
         peer.fill();
         final int ops = AllocateRegisterReleaseBenchmark.REQUEST_BLOCKS;
         final Side ours = new ManagerSide("AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease", ops)
@@ -133,9 +142,9 @@ final class GatePairs
                 return bench.allocateFillCompleteRegisterRelease(engine);
             }
         };
-        final Side caffeine = Side.of("AllocateRegisterReleaseBenchmark.caffeinePutEvict", ops,
-            () -> bench.caffeinePutEvict(peer));
-        return new Group("allocate", List.of(ours, caffeine), List.of(new Pair(ours, caffeine)), engine::close);
+        final Side lru = Side.of("AllocateRegisterReleaseBenchmark.linkedHashMapPutEvict", ops,
+            () -> bench.linkedHashMapPutEvict(peer));
+        return new Group("allocate", List.of(ours, lru), List.of(new Pair(ours, lru)), engine::close);
     }
 
     /** Block ids by XXH3-128 (the default) against SHA-256 (the JDK's, with its intrinsics). */
@@ -172,6 +181,48 @@ final class GatePairs
             handler.close();
             map.close();
         });
+    }
+
+    /** G2 slot-to-slot copy of 2 MiB block payloads through HostSlotMemory's flyweights, against Unsafe.copyMemory. */
+    private static Group copy()
+    {
+        final HostCopyBenchmark bench = new HostCopyBenchmark();
+        final HostCopyBenchmark.Slots slots = new HostCopyBenchmark.Slots();
+        slots.payloadBytes = 2 << 20;
+        slots.open();
+        final int ops = HostCopyBenchmark.MIB_PER_INVOCATION;
+        final Side ours = Side.of("HostCopyBenchmark.hostSlotCopy", ops, () -> bench.hostSlotCopy(slots));
+        final Side peer = Side.of("HostCopyBenchmark.unsafeCopyMemory", ops, () -> bench.unsafeCopyMemory(slots));
+        return new Group("copy", List.of(ours, peer), List.of(new Pair(ours, peer)), slots::close);
+    }
+
+    /**
+     * Per-access replay through the engine's pool with each policy at capacity 8000, against LRU in the same
+     * JVM: a regression in a policy's update shows as its ratio to LRU (LRU's own path, the pool's, is what
+     * the match and allocate groups measure).
+     */
+    private static Group policy()
+    {
+        final PolicyAccessBenchmark bench = new PolicyAccessBenchmark();
+        final List<String> names = List.of("lru", "lfuda", "tinylfu", "prefix");
+        final List<Side> sides = new ArrayList<>();
+        final List<PolicyAccessBenchmark.Replay> replays = new ArrayList<>();
+        for (final String name : names)
+        {
+            final PolicyAccessBenchmark.Replay replay = new PolicyAccessBenchmark.Replay();
+            replay.policy = name;
+            replay.capacity = 8000;
+            replay.open();
+            replays.add(replay);
+            sides.add(Side.of("PolicyAccessBenchmark.access[" + name + "]", PolicyAccessBenchmark.BLOCKS,
+                () -> bench.access(replay)));
+        }
+        final List<Pair> pairs = new ArrayList<>();
+        for (int i = 1; i < sides.size(); i++)
+        {
+            pairs.add(new Pair(sides.get(i), sides.get(0)));
+        }
+        return new Group("policy", sides, pairs, () -> replays.forEach(PolicyAccessBenchmark.Replay::close));
     }
 
     /** A side that drives a manager: named, with helpers supplied by the subclass. */

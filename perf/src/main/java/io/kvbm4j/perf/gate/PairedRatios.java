@@ -29,6 +29,11 @@ import java.util.function.ToDoubleFunction;
  * untimed, as under JMH), leaving out invocations slower than {@value #DESCHEDULED_FACTOR} times the burst's
  * median: the thread was descheduled in those.
  *
+ * <p>Allocation: each invocation's heap allocation on this thread (the serving thread of the manager
+ * benchmarks) is read with {@code getCurrentThreadAllocatedBytes()}, exact to the byte, just outside its
+ * timed window, so neither the helpers nor the harness are counted; the gate requires our sides' median
+ * round to allocate exactly 0 bytes.
+ *
  * <p>Warm-up: at least {@code --warmup-ms} of rounds, then more until every pair's ratio is steady (the median
  * of the last {@value #STEADY_ROUNDS} rounds within {@value #STEADY_PERCENT} % of the median of the
  * {@value #STEADY_ROUNDS} before), at most {@code --max-warmup-ms}. Some peers (Caffeine's put and eviction)
@@ -41,7 +46,7 @@ import java.util.function.ToDoubleFunction;
  * <p>Run (after {@code mvn -B -q -pl perf -am package -DskipTests}; {@code make perf-gate} runs it):
  * <pre>
  * java $(cat perf/target/classes/jvm.options) -cp "perf/target/kvbm4j-perf.jar:perf/target/lib/*" \
- *     io.kvbm4j.perf.gate.PairedRatios match --warmup-ms 5000 --rounds 40 --burst-ms 20 --out match.json
+ *     io.kvbm4j.perf.gate.PairedRatios match --warmup-ms 3000 --rounds 24 --burst-ms 20 --out match.json
  * </pre>
  */
 public final class PairedRatios
@@ -61,9 +66,10 @@ public final class PairedRatios
     private long sink;
 
     /**
-     * One burst of one side: time per operation (descheduled invocations left out); for information, the
-     * thread's heap allocation per invocation over the whole burst, helpers included; the invocations, and
-     * how many of them were left out as descheduled.
+     * One burst of one side: time per operation (descheduled invocations left out); the thread's heap
+     * allocation per invocation, read with {@code getCurrentThreadAllocatedBytes()} (exact to the byte)
+     * just outside each invocation's timed window, so the untimed helpers are not counted; the
+     * invocations, and how many of them were left out as descheduled.
      */
     record Burst(double nsPerOp, double allocBytesPerInvocation, int invocations, int descheduled)
     {
@@ -222,22 +228,22 @@ public final class PairedRatios
     /** Runs {@code side} for about {@code nanos}. */
     private Burst burst(final Side side, final long nanos)
     {
-        final long tid = Thread.currentThread().getId();
-        final long allocBefore = threads.getThreadAllocatedBytes(tid);
         final long end = System.nanoTime() + nanos;
         int n = 0;
+        long alloc = 0;
         long t1;
         do
         {
             side.before();
+            final long a0 = threads.getCurrentThreadAllocatedBytes();
             final long t0 = System.nanoTime();
             sink += side.invoke();
             t1 = System.nanoTime();
+            alloc += threads.getCurrentThreadAllocatedBytes() - a0;
             side.after();
             times[n++] = t1 - t0;
         }
         while (t1 < end && n < MAX_INVOCATIONS_PER_BURST);
-        final long alloc = threads.getThreadAllocatedBytes(tid) - allocBefore;
 
         System.arraycopy(times, 0, sorted, 0, n);
         Arrays.sort(sorted, 0, n);

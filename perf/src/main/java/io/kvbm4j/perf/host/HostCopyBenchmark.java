@@ -47,7 +47,7 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
 @Measurement(iterations = 5, time = 1)
 public class HostCopyBenchmark
 {
-    static final int MIB_PER_INVOCATION = 16;
+    public static final int MIB_PER_INVOCATION = 16;
     private static final long MIB = 1 << 20;
 
     /** Slots of one payload size, half sources, half destinations. */

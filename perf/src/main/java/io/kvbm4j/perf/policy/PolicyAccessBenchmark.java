@@ -51,10 +51,11 @@ import io.kvbm4j.replay.PolicySimulator;
 public class PolicyAccessBenchmark
 {
     static final int CHAINS = 1_000;
-    static final int BLOCKS = 64;
+    public static final int BLOCKS = 64;
     static final int BLOCK_TOKENS = 16;
     static final double ZIPF_EXPONENT = 0.99;
     private static final int DRAWS = 1 << 16;
+    private static final int WARM_REQUESTS = 1 << 13;
 
     /** A simulator of one policy and capacity, and the Zipf sequence of prompts it replays. */
     @State(Scope.Thread)
@@ -89,12 +90,12 @@ public class PolicyAccessBenchmark
             }
             zipf = new ZipfSequence(CHAINS, ZIPF_EXPONENT, DRAWS, 11);
             simulator = new PolicySimulator(policy, capacity, kind::create, null);
-            // Reach the steady state: the pool full, every prompt seen.
+            // Reach the steady state: the pool full, every prompt seen, then Zipf traffic.
             for (int c = 0; c < CHAINS; c++)
             {
                 simulator.access(ids[c]);
             }
-            for (int i = 0; i < DRAWS; i++)
+            for (int i = 0; i < WARM_REQUESTS; i++)
             {
                 simulator.access(ids[zipf.next()]);
             }
