@@ -3,87 +3,65 @@ package io.kvbm4j.policy;
 import io.kvbm4j.block.BlockTable;
 
 /**
- * Prefix-aware hit density with an LRU guard: evicts the candidate leaf with the lowest expected hits per
- * unit of cache space-time, learnt online per class of block, and never strays from LRU for long when
- * that does not pay. CLI name {@code prefix}; the design and its evaluation are in docs/POLICIES.md.
+ * Proven-prefix eviction with an LRU guard: among the evictable leaves, a prefix that has only been walked
+ * once goes before one whose path has been walked again, unless it is much younger than LRU's victim; and
+ * when that order stops paying against an exact shadow LRU, the policy falls back to LRU. CLI name
+ * {@code prefix}; the design and its evaluation are in docs/POLICIES.md.
  *
- * <p><b>Principles.</b> (1) Rank by hit density, as LHD does (Beckmann, Chen, Cidon, "LHD: Improving Cache
- * Hit Rate by Maximizing Hit Density", NSDI 2018): for a block of class c and age a (time since its last
- * access), {@code density(c, a) = E[hits still to come] / E[space-time still to spend]}, estimated from
- * what happened to earlier blocks of the class that reached age a. (2) What is reused is prefixes, so the
- * classes are prefix facts: whether the block has proven itself (hit while cached, or back from the ghost
- * history: its path was walked again) and whether it is a branch point (at least two distinct children
- * were stored under it: a shared system prompt, tool preamble or document that conversations fork from).
- * Age is the time since the block's conversation last walked through it. (3) See past the eviction: a
- * bounded history of evicted ids records when they come back, so a class the policy evicts early is still
- * observed (no self-fulfilling prophecy) and the statistics cover ages beyond the eviction age. (4) Be
- * safe: an exact shadow LRU over the same accesses measures what LRU would have hit; a trust level in
- * [0, 1] bounds how much younger than LRU's victim the chosen victim may be, and falls when the policy
- * loses to the shadow over a window. With little evidence the densities shrink to a pooled curve made
- * non-increasing in age, which ranks like LRU.
+ * <p><b>Principles.</b> (1) What is reused is prefixes: a KV block is worth keeping when the path from the
+ * root to it is walked again (a second turn of a conversation, another request on the same system prompt or
+ * document). Most blocks are walked once (in published traces over half of all distinct blocks are never
+ * used again), and a long one-off prompt stores dozens of them at once; LRU lets each such prompt push out
+ * the proven prefixes. So a block is <i>proven</i> once its path is walked again: hit while cached, or
+ * stored again while its id is still in a bounded history of evicted ids (it was evicted too early: its
+ * path came back). (2) The prefix rule: the pool only offers inactive leaves, so a proven parent is never
+ * lost before its unproven tail, and a chain is trimmed from its end. (3) Recency still matters: an unproven
+ * leaf is preferred as the victim only if it is at least {@code 1 - trust} times as old as LRU's victim
+ * (ages in stores, the clock of cache turnover), so the newest turn of a live conversation is not thrown
+ * out for a proven block nobody has touched for a long time. (4) Be safe: an exact shadow LRU over the same
+ * accesses measures what LRU would have hit; a sequential test over windows of 4C accesses lowers trust
+ * (to 0: exactly LRU's victim) when the policy's lead over the shadow falls below minus its noise, and raises
+ * it when the lead is above its noise; at 0 it re-explores after 1, 2, 4 ... 64 windows.
  *
- * <p><b>Mechanics.</b> Time is counted in stores (blocks registered under a new id), the clock of cache
- * turnover, never in pool ticks: the policy works the same whatever a tick means. Ages are bucketed in
- * widths of C/16 stores over 128 buckets (8 turnovers), C being the resident count the pool trims to,
- * learnt from eviction bursts. Per class and age bucket the policy counts reuses (hits while cached and
- * ghost hits, at the age they happened) and censorings (ghost entries forgotten unused, at that age);
- * counts decay by 0.75 and densities are recomputed every C/2 stores (O(classes x buckets), amortised
- * O(1) per store). Candidates sit in one min-heap per class ordered by last-access sequence, so the
- * oldest of each class is its head; {@link #victim()} finds the LRU candidate among the heads, then
- * returns the head of lowest density among those at least {@code (1 - trust)} times as old (ties: the
- * older). Only heads are scored: within a class density is assumed to fall with age. The pool's
- * {@code asOldest} hint is not used: a parent exposed by an eviction ranks by its own last access, which
- * a multi-class order needs (the hint would put a just-used parent first in its class).
+ * <p><b>Mechanics.</b> Candidates sit in two min-heaps (unproven, proven) ordered by last-access sequence,
+ * so each class's oldest is its head; {@link #victim()} takes the older head (LRU's victim) and returns the
+ * unproven head instead when it is old enough. The pool's {@code asOldest} hint is not used: a parent exposed
+ * by an eviction ranks by its own last access. C, the resident count the pool trims to, is learnt from
+ * eviction bursts (the minimum resident count seen during a burst of {@link #victim()} calls).
  *
- * <p><b>Guard.</b> Every 4C accesses the policy adds its block hits minus the shadow LRU's to a lead
- * accumulated since trust last changed, a sequential test: trust -0.5 once the lead is below minus its
- * noise (the square root of LRU's misses over the same accesses, taken as Poisson), +0.25 once it is
- * above; the lead restarts at every change. Trust starts at 0: the policy begins as LRU and earns trust.
- * At trust 0 the victim is LRU's and the policy cannot win, so it explores (trust 0.25) after 1, 2, 4 ...
- * 64 windows (the wait doubles per try, reset by a win): where the learnt order does not pay, the
- * windows it costs are few.
+ * <p><b>Owns:</b> per-slot last-access sequence, store stamp, proven flag and class; the two heaps; a
+ * {@link GhostHistory} of up to 4C evicted ids (ring of twice the slots); a {@link ShadowLru} of C ids.
+ * Owned by the tier's owning thread. Per call: {@link #onAccess} O(1) expected (shadow and ghost lookups),
+ * candidate changes O(log n), {@link #victim()} O(1); no allocation after construction.
  *
- * <p><b>Owns:</b> per-slot last-access sequence and store stamp, proven flag, branch counter, class;
- * the class heaps; the statistics; a {@link GhostHistory} of up to 4C evicted ids (ring of twice the
- * slots); a {@link ShadowLru} of C ids (nodes = slots). Owned by the tier's owning thread. Per call:
- * {@link #onAccess} O(1) expected (shadow and ghost lookups), candidate changes O(log n),
- * {@link #victim()} O(classes); no allocation after construction.
- *
- * <p><b>Invariants:</b> a slot is in exactly one class heap iff it is a candidate, the heap of the class
- * it had when it became one; {@code tracked[s]} iff slot s holds a block the policy has seen registered
- * and not evicted (slots are reused: registration of a new id resets the slot's state); trust lies in
- * [0, 1]; a ghost entry's id is never also resident.
+ * <p><b>Invariants:</b> a slot is in exactly one heap iff it is a candidate, the heap of the class it had
+ * when it became one; {@code tracked[s]} iff slot s holds a block the policy has seen registered and not
+ * evicted (slots are reused: registration of a new id resets the slot's state); trust lies in
+ * [0, {@link #TRUST_MAX}]; a ghost entry's id is never also resident.
  */
 public final class PrefixAwareEvictionPolicy implements EvictionPolicy
 {
-    static final int CLASSES = 4;
-    static final int AGE_BUCKETS = 128;
-    static final int BUCKETS_PER_TURNOVER = 16;
-    static final double RECOMPUTE_PER_TURNOVER = 0.5;
-    static final double DECAY = 0.75;
-    static final double PRIOR_WEIGHT = 64;
+    static final int UNPROVEN = 0;
+    static final int PROVEN = 1;
     static final int GHOST_TURNOVERS = 4;
     static final int GUARD_TURNOVERS = 4;
-    static final double TRUST_START = 0;
+    /**
+     * Most trust the order gets: an unproven victim is at least a quarter as old as LRU's. With full trust
+     * the policy would evict the newest turn of a live conversation for any proven block, however stale.
+     */
+    static final double TRUST_MAX = 0.75;
     static final double TRUST_EXPLORE = 0.25;
     static final double TRUST_UP = 0.25;
     static final double TRUST_DOWN = 0.5;
     static final int MAX_BACKOFF = 64;
-    private static final int PROVEN = 2;
-    private static final int BRANCH = 1;
     private static final int UNKNOWN = Integer.MAX_VALUE;
 
-    private final SlotHeap[] heaps = new SlotHeap[CLASSES];
+    private final SlotHeap[] heaps = {null, null};
     private final long[] sequence;
     private final long[] lastStore;
     private final boolean[] tracked;
     private final boolean[] proven;
-    private final byte[] children;
     private final byte[] cls;
-    private final double[] reuses = new double[CLASSES * AGE_BUCKETS];
-    private final double[] censored = new double[CLASSES * AGE_BUCKETS];
-    private final double[] density = new double[CLASSES * AGE_BUCKETS];
-    private final double[] pooled = new double[AGE_BUCKETS];
     private final GhostHistory ghost;
     private final ShadowLru shadow;
     private final int slots;
@@ -94,10 +72,8 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     private int resident;
     private int maximum = UNKNOWN;
     private int burstMin = UNKNOWN;
-    private long bucketWidth = 1;
-    private long nextRecompute = 64;
 
-    private double trust = TRUST_START;
+    private double trust;
     private int backoff = 1;
     private int windowsAtZero;
     private long windowAccesses;
@@ -106,21 +82,30 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     private long levelLead;
     private long levelMisses;
 
+    /** A policy for a pool of {@code capacity} slots that starts with full trust in its order. */
     public PrefixAwareEvictionPolicy(final int capacity)
     {
-        slots = capacity;
-        for (int c = 0; c < CLASSES; c++)
+        this(capacity, TRUST_MAX);
+    }
+
+    /** For tests: a policy starting at the given trust (0: starts as LRU). */
+    PrefixAwareEvictionPolicy(final int capacity, final double initialTrust)
+    {
+        if (initialTrust < 0 || initialTrust > TRUST_MAX)
         {
-            heaps[c] = new SlotHeap(capacity);
+            throw new IllegalArgumentException("initial trust must be in [0, " + TRUST_MAX + "]: " + initialTrust);
         }
+        slots = capacity;
+        heaps[UNPROVEN] = new SlotHeap(capacity);
+        heaps[PROVEN] = new SlotHeap(capacity);
         sequence = new long[capacity];
         lastStore = new long[capacity];
         tracked = new boolean[capacity];
         proven = new boolean[capacity];
-        children = new byte[capacity];
         cls = new byte[capacity];
         ghost = new GhostHistory(2 * capacity);
         shadow = new ShadowLru(capacity);
+        trust = initialTrust;
     }
 
     @Override
@@ -143,7 +128,6 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         if (tracked[slot])
         {
             windowHits++;
-            reuses[cls[slot] * AGE_BUCKETS + bucket(stores - lastStore[slot])] += 1;
             proven[slot] = true;
         }
         else
@@ -151,17 +135,10 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
             tracked[slot] = true;
             resident++;
             stores++;
-            children[slot] = 0;
             proven[slot] = false;
-            final int parent = table.parentSlot(slot);
-            if (parent >= 0 && children[parent] < 2)
-            {
-                children[parent]++;
-            }
             final int at = ghost.find(hi, lo);
             if (at >= 0)
             {
-                reuses[ghost.cls(at) * AGE_BUCKETS + bucket(stores - ghost.stamp(at))] += 1;
                 ghost.remove(at);
                 proven[slot] = true;
             }
@@ -169,10 +146,6 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         sequence[slot] = ++accessSequence;
         lastStore[slot] = stores;
         cls[slot] = (byte)classOf(slot);
-        if (stores >= nextRecompute)
-        {
-            recompute();
-        }
         if (maximum != UNKNOWN && ++windowAccesses >= (long)GUARD_TURNOVERS * maximum)
         {
             guard();
@@ -181,12 +154,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
 
     private int classOf(final int slot)
     {
-        return (proven[slot] ? PROVEN : 0) + (children[slot] >= 2 ? BRANCH : 0);
-    }
-
-    private int bucket(final long age)
-    {
-        return (int)Math.min(AGE_BUCKETS - 1, age / bucketWidth);
+        return proven[slot] ? PROVEN : UNPROVEN;
     }
 
     /** The first access after a burst of victim() calls: the burst ended at the pool's limit. */
@@ -196,55 +164,6 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         {
             maximum = Math.max(1, burstMin);
             burstMin = UNKNOWN;
-            bucketWidth = Math.max(1, maximum / BUCKETS_PER_TURNOVER);
-        }
-    }
-
-    /**
-     * Densities from the decayed counts: for each class, from the oldest bucket down, hits still to come
-     * over space-time still to spend; shrunk towards the pooled curve, made non-increasing in age.
-     */
-    private void recompute()
-    {
-        nextRecompute = stores + Math.max(32, (long)(RECOMPUTE_PER_TURNOVER * Math.min(maximum, Math.max(resident,
-            1))));
-        double hitsUp = 0;
-        double alive = 0;
-        double life = 0;
-        for (int a = AGE_BUCKETS - 1; a >= 0; a--)
-        {
-            double r = 0;
-            double x = 0;
-            for (int c = 0; c < CLASSES; c++)
-            {
-                r += reuses[c * AGE_BUCKETS + a];
-                x += censored[c * AGE_BUCKETS + a];
-            }
-            hitsUp += r;
-            alive += r + x;
-            life += alive;
-            pooled[a] = life > 0 ? hitsUp / life : 0;
-        }
-        for (int a = 1; a < AGE_BUCKETS; a++)
-        {
-            pooled[a] = Math.min(pooled[a], pooled[a - 1]);
-        }
-        for (int c = 0; c < CLASSES; c++)
-        {
-            hitsUp = 0;
-            alive = 0;
-            life = 0;
-            for (int a = AGE_BUCKETS - 1; a >= 0; a--)
-            {
-                final int i = c * AGE_BUCKETS + a;
-                hitsUp += reuses[i];
-                alive += reuses[i] + censored[i];
-                life += alive;
-                final double own = life > 0 ? hitsUp / life : 0;
-                density[i] = (alive * own + PRIOR_WEIGHT * pooled[a]) / (alive + PRIOR_WEIGHT);
-                reuses[i] *= DECAY;
-                censored[i] *= DECAY;
-            }
         }
     }
 
@@ -261,7 +180,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         }
         else if (levelLead > noise)
         {
-            setTrust(Math.min(1, trust + TRUST_UP));
+            setTrust(Math.min(TRUST_MAX, trust + TRUST_UP));
             backoff = 1;
         }
         else if (trust == 0 && ++windowsAtZero >= backoff)
@@ -307,11 +226,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         final long limit = Math.min(ghost.capacity(), (long)GHOST_TURNOVERS * Math.min(maximum, slots));
         while (ghost.isFull() || (ghost.live() > 0 && ghost.live() >= limit))
         {
-            final int at = ghost.pollOldest();
-            if (at >= 0)
-            {
-                censored[ghost.cls(at) * AGE_BUCKETS + bucket(stores - ghost.stamp(at))] += 1;
-            }
+            ghost.pollOldest();
         }
         ghost.add(table.idHi(slot), table.idLo(slot), cls[slot], lastStore[slot]);
     }
@@ -320,53 +235,24 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     public int victim()
     {
         burstMin = Math.min(burstMin, resident - 1);
-        int lru = -1;
-        for (int c = 0; c < CLASSES; c++)
+        final int unproven = heaps[UNPROVEN].peek();
+        final int provenHead = heaps[PROVEN].peek();
+        if (unproven < 0 || provenHead < 0)
         {
-            final int h = heaps[c].peek();
-            if (h >= 0 && (lru < 0 || sequence[h] < sequence[lru]))
-            {
-                lru = h;
-            }
+            return unproven >= 0 ? unproven : provenHead;
         }
-        if (lru < 0 || trust <= 0)
+        if (sequence[unproven] < sequence[provenHead])
         {
-            return lru;
+            return unproven;                       // LRU's victim anyway
         }
-        final double minAge = (1 - trust) * (stores - lastStore[lru]);
-        int best = -1;
-        double bestDensity = Double.MAX_VALUE;
-        for (int c = 0; c < CLASSES; c++)
-        {
-            final int h = heaps[c].peek();
-            if (h < 0)
-            {
-                continue;
-            }
-            final long age = stores - lastStore[h];
-            if (age < minAge)
-            {
-                continue;
-            }
-            final double d = density[c * AGE_BUCKETS + bucket(age)];
-            if (best < 0 || d < bestDensity || (d == bestDensity && sequence[h] < sequence[best]))
-            {
-                best = h;
-                bestDensity = d;
-            }
-        }
-        return best >= 0 ? best : lru;
+        final double minAge = (1 - trust) * (stores - lastStore[provenHead]);
+        return trust > 0 && stores - lastStore[unproven] >= minAge ? unproven : provenHead;
     }
 
     @Override
     public int size()
     {
-        int n = 0;
-        for (int c = 0; c < CLASSES; c++)
-        {
-            n += heaps[c].size();
-        }
-        return n;
+        return heaps[UNPROVEN].size() + heaps[PROVEN].size();
     }
 
     @Override
@@ -375,13 +261,13 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         return heaps[cls[slot]].contains(slot);
     }
 
-    /** Current trust in the learnt order, in [0, 1] (0: LRU's victim). For tests and diagnostics. */
+    /** Current trust in the proven-first order, in [0, {@link #TRUST_MAX}] (0: LRU's victim). */
     public double trust()
     {
         return trust;
     }
 
-    /** Class of a tracked block: 2 if proven, plus 1 if a branch point. For tests. */
+    /** Class of a tracked block: {@link #PROVEN} or {@link #UNPROVEN}. For tests. */
     int classOfSlot(final int slot)
     {
         return classOf(slot);

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 class PolicyEvaluationTest
 {
     /**
-     * How far below LRU the prefix policy may be at one capacity. Not zero: the policy must explore to
-     * learn whether its order pays, and on the Mooncake trace at 2,000 blocks, where it does not, those
-     * explorations cost 0.0012 of hit rate before the guard sends it back to LRU.
+     * How far below LRU the prefix policy may be at one capacity. Not zero: the guard needs a few windows
+     * of evidence before it lowers trust where the proven-first order does not pay (the agent trace loses
+     * 0.0001 that way at two capacities).
      */
-    static final double TOLERANCE = 0.0015;
+    static final double TOLERANCE = 0.0005;
 
     @Test
     void prefixPolicyIsNeverBelowLruAndClosesPartOfTheGapOnEveryTrace() throws IOException
