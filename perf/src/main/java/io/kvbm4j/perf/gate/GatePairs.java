@@ -55,7 +55,11 @@ final class GatePairs
         };
     }
 
-    /** Prefix lookup, and lookup plus release, against Caffeine's getIfPresent on the same ids. */
+    /**
+     * Prefix lookup, and lookup plus release, against {@code ConcurrentHashMap.get} on the same ids. Not
+     * Caffeine's {@code getIfPresent}, the peer of the match goal: on the shared two-core machine it ran
+     * 150 ns per get in one JVM and 1,470 ns in the next, for a whole fork (docs/PERF.md, "Perf gate").
+     */
     private static Group match()
     {
         final MatchBenchmark bench = new MatchBenchmark();
@@ -66,8 +70,7 @@ final class GatePairs
         manager.ringWait = "sleeping";
         manager.clock = "engine";
         manager.open(workload, new RingRefusals());
-        final MatchBenchmark.Peers peers = new MatchBenchmark.Peers();
-        peers.caffeineExecutor = MatchBenchmark.CALLER;
+        final MatchBenchmark.MapPeer peers = new MatchBenchmark.MapPeer();
         peers.fill(workload);
 
         final Side match = new ManagerSide("MatchBenchmark.managerMatch", MatchBenchmark.BLOCKS)
@@ -105,10 +108,10 @@ final class GatePairs
                 return bench.managerMatchRelease(workload, manager);
             }
         };
-        final Side caffeine = Side.of("MatchBenchmark.caffeineGetIfPresent", MatchBenchmark.BLOCKS,
-            () -> bench.caffeineGetIfPresent(workload, peers));
-        return new Group("match", List.of(match, matchRelease, caffeine),
-            List.of(new Pair(match, caffeine), new Pair(matchRelease, caffeine)), manager::close);
+        final Side map = Side.of("MatchBenchmark.concurrentHashMapGet", MatchBenchmark.BLOCKS,
+            () -> bench.concurrentHashMapGet(workload, peers));
+        return new Group("match", List.of(match, matchRelease, map),
+            List.of(new Pair(match, map), new Pair(matchRelease, map)), manager::close);
     }
 
     /**
