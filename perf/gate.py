@@ -312,9 +312,19 @@ def cmd_check(_args):
 
 def cmd_baseline(args):
     runs = []
+    sources = []
     for run in range(1, args.runs + 1):
         say(f"baseline run {run} of {args.runs}")
         runs.append(measure(OUT / f"baseline-{run}"))
+        sources.append(f"measured: {(OUT / f'baseline-{run}').relative_to(ROOT)}")
+    for directory in args.include:
+        data = json.loads((Path(directory) / "results.json").read_text())
+        if data.get("partial") or set(data["ratios"]) != set(runs[0]["ratios"] if runs else data["ratios"]):
+            fail_usage(f"{directory}: not a full quick-set measurement of the same pairs")
+        runs.append(data)
+        sources.append(f"included: {directory}")
+    if len(runs) < 3:
+        fail_usage("the spread needs at least 3 runs (--runs plus --include)")
     ratios = {}
     for name in runs[0]["ratios"]:
         figures = [r["ratios"][name]["ratio"] for r in runs]
@@ -340,11 +350,13 @@ def cmd_baseline(args):
                  "spreadFactor x spread). Allocation is judged against the absolute limit of exactly 0 B per call, not the baseline. "
                  "See docs/PERF.md, 'Perf gate'.",
         "recorded": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": "make perf-baseline" + (f" RUNS={args.runs}" if args.runs != 3 else ""),
+        "command": ("make perf-baseline" + (f" RUNS={args.runs}" if args.runs != 3 else "")) if not args.include
+        else "perf/gate.py baseline --runs " + str(args.runs) + "".join(f" --include {d}" for d in args.include),
         "machine": machine(),
         "jdk": jdk(),
         "load": [[round(x, 2) for x in r["load"]["before"][:1] + r["load"]["after"][:1]] for r in runs],
-        "runs": args.runs,
+        "runs": len(runs),
+        "sources": sources,
         "forks": FORKS,
         "paired": " ".join(PAIRED_ARGS),
         "toleranceFloor": TOLERANCE_FLOOR,
@@ -378,11 +390,13 @@ def main():
     commands.add_parser("check", help="measure and compare with perf/baseline.json (make perf-gate)")
     baseline = commands.add_parser("baseline", help="measure N times, rewrite perf/baseline.json")
     baseline.add_argument("--runs", type=int, default=3)
+    baseline.add_argument("--include", action="append", default=[], metavar="DIR",
+                          help="also count DIR/results.json (an earlier full measurement of the same code) as a run")
     judge_parser = commands.add_parser("judge", help="compare DIR/results.json with the baseline")
     judge_parser.add_argument("dir")
     args = parser.parse_args()
-    if args.command == "baseline" and args.runs < 3:
-        fail_usage("the spread needs at least 3 runs")
+    if args.command == "baseline" and args.runs < 0:
+        fail_usage("--runs must be >= 0")
     return {"quick": cmd_quick, "check": cmd_check, "baseline": cmd_baseline, "judge": cmd_judge}[args.command](args)
 
 
