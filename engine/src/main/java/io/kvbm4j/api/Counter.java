@@ -40,5 +40,25 @@ public enum Counter
     /** Events applied to the metadata store. */
     METADATA_UPDATES,
     /** Events published on the ring. */
-    EVENTS_PUBLISHED
+    EVENTS_PUBLISHED,
+    /** G1 blocks copied to G2 (DONE): resident in G2. */
+    OFFLOADED_BLOCKS,
+    /** Offloads dropped: K + M transfers outstanding, or G2 full of blocks in use. */
+    OFFLOAD_DROPPED,
+    /** Blocks whose onboard from G2 was scheduled by matchOnboard. */
+    ONBOARD_SCHEDULED_BLOCKS,
+    /** Blocks onboarded from G2 (DONE): registered in G1 again. */
+    ONBOARDED_BLOCKS,
+    /** matchOnboard calls that found blocks in G2 but answered "not now" (transfers or G1 full). */
+    ONBOARD_NOT_NOW,
+    /** Blocks of transfers that ended FAILED (copy failed or checksum mismatch): misses. */
+    TRANSFER_FAILED_BLOCKS,
+    /** Blocks of transfers that ended CANCELLED (shutdown): misses. */
+    TRANSFER_CANCELLED_BLOCKS,
+    /** Blocks of transfers that ended TIMED_OUT: misses. */
+    TRANSFER_TIMED_OUT_BLOCKS,
+    /** Blocks read back from a lower tier whose bytes did not match their checksum (bad copy dropped). */
+    CHECKSUM_MISMATCHES,
+    /** G2 blocks evicted by G2's own policy to make room for offloads. */
+    G2_EVICTED_BLOCKS
 }

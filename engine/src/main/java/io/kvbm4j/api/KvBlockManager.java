@@ -16,6 +16,8 @@ package io.kvbm4j.api;
  * No method blocks, allocates or throws on its normal paths. When the ring has no room for the call's
  * events the call changes nothing and returns {@link Status#BACK_PRESSURED}; a tier with no free or
  * evictable block gives {@link Status#NO_SPACE}. Each refusal is counted in {@link #counters()}.
+ * Copies between tiers run on a transfer thread: {@link #matchOnboard} schedules, {@link #pollOnboard}
+ * collects; only {@link #awaitOnboard}, which a caller chooses to call, waits (up to its deadline).
  *
  * <h2>Cost</h2>
  * Each method is O(blocks it touches): one hash-index probe per looked-up id, O(1) per slot state change,
@@ -45,6 +47,56 @@ public interface KvBlockManager extends AutoCloseable
      * released), or a negative {@link Status}.
      */
     int match(BlockIds ids, int count, long requestId, int[] slotsOut);
+
+    /**
+     * {@link #match} in G1, then continues the prefix in G2: the blocks found there are pinned in G2,
+     * G1 slots are allocated for them (evicting as {@link #allocate} does) and their onboard is scheduled
+     * on the transfer thread. The call never waits for the copy.
+     *
+     * <p>Collect the result with {@link #pollOnboard} (or {@link #awaitOnboard}): it answers how many of the
+     * scheduled blocks arrived intact, in order, and writes their G1 slots after the hits. Only blocks that
+     * were copied and passed their checksum are ever handed out; the rest are misses (counted), and the
+     * caller computes them. Every scheduled onboard must be collected (the pinned G2 blocks and the G1 slots
+     * are held until then).
+     *
+     * @param onboard receives the ticket, the G1 hits and the number of blocks scheduled.
+     * @return the number of leading blocks available: G1 hits (pinned, in {@code slotsOut[0..hits)}) plus
+     * those scheduled; or a negative {@link Status} ({@link Status#INVALID_STATE} when {@code onboard} still
+     * holds an onboard nobody collected). Without a lower tier this is {@link #match}.
+     */
+    default int matchOnboard(
+        final BlockIds ids, final int count, final long requestId, final int[] slotsOut, final Onboard onboard)
+    {
+        onboard.set(-1, 0, 0);
+        final int k = match(ids, count, requestId, slotsOut);
+        if (k >= 0)
+        {
+            onboard.set(-1, k, 0);
+        }
+        return k;
+    }
+
+    /**
+     * Collects a scheduled onboard without waiting.
+     *
+     * @return {@link Status#NOT_READY} while it runs; when finished, d, the number of leading scheduled
+     * blocks now registered in G1 with one reference each for the caller, their slots in
+     * {@code slotsOut[hits .. hits+d)} (0 when nothing was scheduled); or {@link Status#INVALID_ARGUMENT}
+     * for a ticket that is not outstanding.
+     */
+    default int pollOnboard(final Onboard onboard, final int[] slotsOut)
+    {
+        return onboard.pending() ? Status.INVALID_ARGUMENT : 0;
+    }
+
+    /**
+     * {@link #pollOnboard} until the onboard finishes or {@code timeoutNanos} pass; the only method that
+     * waits, for callers that choose to. @return as pollOnboard; {@link Status#NOT_READY} at the deadline.
+     */
+    default int awaitOnboard(final Onboard onboard, final int[] slotsOut, final long timeoutNanos)
+    {
+        return pollOnboard(onboard, slotsOut);
+    }
 
     /**
      * Hands out {@code n} free slots in state {@link BlockState#PARTIAL}, evicting inactive leaf blocks

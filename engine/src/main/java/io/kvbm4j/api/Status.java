@@ -16,6 +16,8 @@ public final class Status
     public static final int INVALID_ARGUMENT = -4;
     /** The manager is closed. */
     public static final int CLOSED = -5;
+    /** An onboard is still running; poll again later (or wait with a deadline). */
+    public static final int NOT_READY = -6;
 
     private Status()
     {
@@ -42,6 +44,8 @@ public final class Status
                 return "INVALID_ARGUMENT";
             case CLOSED:
                 return "CLOSED";
+            case NOT_READY:
+                return "NOT_READY";
             default:
                 return result >= 0 ? "OK(" + result + ")" : "UNKNOWN(" + result + ")";
         }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kvbm4j.identity.HashAlgorithm;
 import io.kvbm4j.identity.SaltRecord;
 import io.kvbm4j.pipeline.WaitStrategyKind;
+import io.kvbm4j.policy.EvictionPolicies;
 import io.kvbm4j.tiers.layout.Dtype;
 import io.kvbm4j.tiers.layout.KvLayout;
 
@@ -234,6 +235,8 @@ public final class ConfigLoader
 
         final int g1 = r.integer("tiers.g1-blocks", 1, MAX_BLOCKS);
         final int g2 = r.integer("tiers.g2-blocks", 0, MAX_BLOCKS);
+        final EvictionPolicies g1Policy = policy(r, source, "tiers.g1-policy");
+        final EvictionPolicies g2Policy = policy(r, source, "tiers.g2-policy");
         final int ringSize = r.integer("ring.size", 64, 1 << 24);
         if (Integer.bitCount(ringSize) != 1)
         {
@@ -255,9 +258,65 @@ public final class ConfigLoader
         {
             throw new ConfigException(source + ": journal.roll: must be hourly or daily, got '" + roll + "'");
         }
+        final TransferSettings transfers = transfers(r, source, g2, ringSize);
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
-            journalDir.isEmpty() ? null : Path.of(journalDir), roll);
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy);
+    }
+
+    private static EvictionPolicies policy(final Reader r, final String source, final String key)
+    {
+        final String name = r.text(key, false);
+        final EvictionPolicies policy = EvictionPolicies.parse(name);
+        if (policy == null)
+        {
+            throw new ConfigException(source + ": " + key + ": must be " + EvictionPolicies.names() + ", got '" +
+                name + "'");
+        }
+        return policy;
+    }
+
+    private static TransferSettings transfers(final Reader r, final String source, final int g2, final int ringSize)
+    {
+        final String memoryName = r.text("tiers.g1-memory", false);
+        final TransferSettings.G1Memory memory = TransferSettings.G1Memory.parse(memoryName);
+        if (memory == null)
+        {
+            throw new ConfigException(source + ": tiers.g1-memory: must be none, host or device, got '" +
+                memoryName + "'");
+        }
+        if (memory != TransferSettings.G1Memory.NONE && g2 == 0)
+        {
+            throw new ConfigException(source + ": tiers.g1-memory: " + memoryName + " needs tiers.g2-blocks > 0 " +
+                "(G1 memory only serves transfers to and from G2); use none");
+        }
+        final String offloadName = r.text("transfers.offload", false);
+        final TransferSettings.Offload offload = TransferSettings.Offload.parse(offloadName);
+        if (offload == null)
+        {
+            throw new ConfigException(source + ": transfers.offload: must be write-back, write-through or off, " +
+                "got '" + offloadName + "'");
+        }
+        final String admissionName = r.text("transfers.admission", false);
+        final TransferSettings.Admission admission = TransferSettings.Admission.parse(admissionName);
+        if (admission == null)
+        {
+            throw new ConfigException(source + ": transfers.admission: must be seen-twice or always, got '" +
+                admissionName + "'");
+        }
+        final int inFlight = r.integer("transfers.max-in-flight", 1, 1024);
+        final int queued = r.integer("transfers.max-queued", 0, 1 << 16);
+        final int batch = r.integer("transfers.batch-blocks", 1, 4096);
+        // Applying an onboard of a batch publishes up to 5 ring events per block at once. (With runtime-provided
+        // G1 memory, Engines checks the same when the manager opens.)
+        if (memory != TransferSettings.G1Memory.NONE && (long)batch * 5 > ringSize)
+        {
+            throw new ConfigException(source + ": transfers.batch-blocks: " + batch + " needs a ring of at least " +
+                batch * 5 + " entries (5 per block), ring.size is " + ringSize);
+        }
+        final int timeoutMs = r.integer("transfers.timeout-ms", 1, 3_600_000);
+        final boolean verify = r.bool("transfers.verify-g2");
+        return new TransferSettings(memory, offload, admission, inFlight, queued, batch, timeoutMs, verify);
     }
 
     private static String fieldNames(final JsonNode node)
@@ -304,6 +363,16 @@ public final class ConfigLoader
                     ", got " + describe(n));
             }
             return n.intValue();
+        }
+
+        boolean bool(final String key)
+        {
+            final JsonNode n = node(key);
+            if (!n.isBoolean())
+            {
+                throw new ConfigException(source + ": " + prefix + key + ": must be true or false, got " + describe(n));
+            }
+            return n.booleanValue();
         }
 
         String text(final String key, final boolean emptyAllowed)

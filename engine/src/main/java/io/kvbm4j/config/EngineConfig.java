@@ -1,5 +1,7 @@
 package io.kvbm4j.config;
 
+import io.kvbm4j.policy.EvictionPolicies;
+
 import java.nio.file.Path;
 
 import io.kvbm4j.identity.HashAlgorithm;
@@ -27,13 +29,20 @@ public final class EngineConfig
     private final Path metadataPersistTo;
     private final Path journalDir;
     private final String journalRoll;
+    private final TransferSettings transfers;
+    private final EvictionPolicies g1Policy;
+    private final EvictionPolicies g2Policy;
 
     EngineConfig(
         final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
         final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
         final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo,
-        final Path journalDir, final String journalRoll)
+        final Path journalDir, final String journalRoll, final TransferSettings transfers,
+        final EvictionPolicies g1Policy, final EvictionPolicies g2Policy)
     {
+        this.g1Policy = g1Policy;
+        this.g2Policy = g2Policy;
+        this.transfers = transfers;
         this.journalDir = journalDir;
         this.journalRoll = journalRoll;
         this.source = source;
@@ -127,12 +136,30 @@ public final class EngineConfig
         return journalRoll;
     }
 
+    /** How payloads move between G1 and G2 ({@code transfers:} and {@code tiers.g1-memory}). */
+    /** The G1 tier's eviction order ({@code tiers.g1-policy}). */
+    public EvictionPolicies g1Policy()
+    {
+        return g1Policy;
+    }
+
+    /** The G2 tier's eviction order ({@code tiers.g2-policy}). */
+    public EvictionPolicies g2Policy()
+    {
+        return g2Policy;
+    }
+
+    public TransferSettings transfers()
+    {
+        return transfers;
+    }
+
     @Override
     public String toString()
     {
         return "EngineConfig[source=" + source + ", layout=" + layout + ", hash=" + hash.configName() +
             ", g1Blocks=" + g1Blocks + ", g2Blocks=" + g2Blocks + ", ringSize=" + ringSize + ", wait=" +
             waitStrategy.configName() + ", metadataMaxEntries=" + metadataMaxEntries + ", persistTo=" +
-            metadataPersistTo + ", journal=" + journalDir + "]";
+            metadataPersistTo + ", journal=" + journalDir + ", transfers=" + transfers + "]";
     }
 }

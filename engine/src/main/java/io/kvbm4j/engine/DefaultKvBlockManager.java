@@ -10,6 +10,7 @@ import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.EngineCounters;
 import io.kvbm4j.api.KvBlockManager;
+import io.kvbm4j.api.Onboard;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.block.BlockTable;
@@ -17,11 +18,12 @@ import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.pool.PoolInvariants;
-import io.kvbm4j.tiers.host.HostSlotMemory;
+import io.kvbm4j.tiers.memory.SlotMemory;
 
 /**
  * The manager: per-tier block pools, the block-event ring and its handlers, the metadata store.
@@ -45,7 +47,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
     private final EngineConfig config;
     private final BlockPool g1;
     private final BlockPool g2;
-    private final HostSlotMemory g2Memory;
+    private final SlotMemory g2Memory;
     private final EventPipeline pipeline;
     private final MetadataStore metadata;
     private final CounterArray counters;
@@ -58,9 +60,13 @@ public final class DefaultKvBlockManager implements KvBlockManager
     private long tick;
     private Thread owner;
     private boolean closed;
+    /** G1↔G2 transfers, or null when G1 has no memory or G2 is off. Set once by the builder. */
+    private TierTransfers transfers;
+    private Runnable closeMemory = () -> { };
+    private SlotMemory g1Memory;
 
     DefaultKvBlockManager(
-        final EngineConfig config, final BlockPool g1, final BlockPool g2, final HostSlotMemory g2Memory,
+        final EngineConfig config, final BlockPool g1, final BlockPool g2, final SlotMemory g2Memory,
         final EventPipeline pipeline, final MetadataStore metadata, final CounterArray counters,
         final EpochNanoClock clock, final AccessHistory history, final List<AutoCloseable> closeAfter)
     {
@@ -77,6 +83,31 @@ public final class DefaultKvBlockManager implements KvBlockManager
         this.blockTokens = config.blockTokens();
         this.ringSize = pipeline.ringSize();
         this.maxRegistered = config.metadataMaxEntries();
+    }
+
+    void attachTransfers(final TierTransfers transfers, final SlotMemory g1Memory, final Runnable closeMemory)
+    {
+        this.transfers = transfers;
+        this.g1Memory = g1Memory;
+        this.closeMemory = closeMemory;
+    }
+
+    /** Most registered G1 blocks (the metadata store's size). */
+    long maxRegistered()
+    {
+        return maxRegistered;
+    }
+
+    /** The next access tick (serving thread). */
+    long nextTick()
+    {
+        return ++tick;
+    }
+
+    /** Event time stamp now. */
+    long eventTime()
+    {
+        return clock.nanoTime();
     }
 
     /** Binds the manager to the first thread that calls it; later calls must come from that thread. */
@@ -132,6 +163,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(true);
+        }
         if (count < 0 || count > ids.size() || slotsOut.length < count || count >= ringSize)
         {
             return fail(Status.INVALID_ARGUMENT);
@@ -179,6 +214,56 @@ public final class DefaultKvBlockManager implements KvBlockManager
     }
 
     @Override
+    public int matchOnboard(
+        final BlockIds ids, final int count, final long requestId, final int[] slotsOut, final Onboard onboard)
+    {
+        if (onboard.pending())
+        {
+            return fail(Status.INVALID_STATE); // collect the previous onboard first: its slots are held
+        }
+        onboard.set(-1, 0, 0);
+        final int k = match(ids, count, requestId, slotsOut);
+        if (k < 0)
+        {
+            return k;
+        }
+        onboard.set(-1, k, 0);
+        return transfers == null ? k : k + transfers.scheduleOnboard(ids, count, k, requestId, slotsOut, onboard);
+    }
+
+    @Override
+    public int pollOnboard(final Onboard onboard, final int[] slotsOut)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        if (transfers == null)
+        {
+            return onboard.pending() ? fail(Status.INVALID_ARGUMENT) : 0;
+        }
+        final int r = transfers.poll(onboard, slotsOut);
+        return r == Status.INVALID_ARGUMENT ? fail(r) : r;
+    }
+
+    @Override
+    public int awaitOnboard(final Onboard onboard, final int[] slotsOut, final long timeoutNanos)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
+        {
+            return Status.CLOSED;
+        }
+        if (transfers == null)
+        {
+            return pollOnboard(onboard, slotsOut);
+        }
+        final int r = transfers.await(onboard, slotsOut, timeoutNanos);
+        return r == Status.INVALID_ARGUMENT ? fail(r) : r;
+    }
+
+    @Override
     public int allocate(final int n, final long requestId, final int[] slotsOut)
     {
         assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
@@ -186,6 +271,16 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(true);
+        }
+        return allocateSlots(n, requestId, slotsOut);
+    }
+
+    /** allocate without the transfer step at the top (also used to place onboarded blocks). */
+    int allocateSlots(final int n, final long requestId, final int[] slotsOut)
+    {
         if (n <= 0 || n > slotsOut.length)
         {
             return n == 0 ? 0 : fail(Status.INVALID_ARGUMENT);
@@ -249,6 +344,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
+        }
         final int check = g1.checkFill(slot, tokens, blockTokens);
         if (check < 0)
         {
@@ -276,6 +375,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
+        }
         final int check = g1.checkComplete(slot, position, blockTokens);
         if (check < 0)
         {
@@ -300,6 +403,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         if (closed)
         {
             return Status.CLOSED;
+        }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
         }
         final int check = g1.checkRegister(slot);
         if (check < 0)
@@ -338,6 +445,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
             counters.increment(Counter.REGISTERED_BLOCKS);
         }
         pipeline.publish(hi - events + 1, hi);
+        if (existing < 0 && transfers != null)
+        {
+            transfers.onRegistered(slot, requestId); // write-through
+        }
         return result;
     }
 
@@ -348,6 +459,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         if (closed)
         {
             return Status.CLOSED;
+        }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
         }
         final int check = g1.checkAcquire(slot);
         if (check < 0)
@@ -375,6 +490,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
+        }
         final int check = g1.checkRelease(slot);
         if (check < 0)
         {
@@ -391,16 +510,26 @@ public final class DefaultKvBlockManager implements KvBlockManager
             ++tick, clock.nanoTime(), 0);
         pipeline.publish(seq, seq);
         counters.increment(registered ? Counter.RELEASES : Counter.RESETS);
+        if (registered && refs == 0 && transfers != null)
+        {
+            transfers.onInactive(slot, g1.table().requestId(slot)); // write-back
+        }
         return refs;
     }
 
-    private void emit(
+    void emit(
         final long seq, final BlockEventType type, final int slot, final long requestId, final long t, final long now,
         final int aux)
     {
         final BlockTable table = g1.table();
-        pipeline.event(seq).set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
+        final BlockEvent event = pipeline.event(seq);
+        event.set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
             table.parentLo(slot), table.position(slot), requestId, t, now, table.refCount(slot), aux);
+        if (transfers != null && (type == BlockEventType.REGISTER || type == BlockEventType.EVICT))
+        {
+            // The metadata record must keep a G2 copy's residency when G1's goes.
+            event.otherTiers = transfers.residencyBelow(table.idHi(slot), table.idLo(slot));
+        }
     }
 
     @Override
@@ -442,8 +571,17 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return history;
     }
 
-    /** G2 host memory, or {@code null} when G2 is disabled. */
-    public HostSlotMemory hostMemory()
+    /**
+     * G1 payload memory when transfers run (kvbm4j's host or device slots, or the runtime's), else null. The
+     * bytes of a slot belong to whoever holds the block, as with the runtime's own memory.
+     */
+    public SlotMemory g1Memory()
+    {
+        return g1Memory;
+    }
+
+    /** G2 host memory (pinned when G1 is on a device), or {@code null} when G2 is disabled. */
+    public SlotMemory hostMemory()
     {
         return g2Memory;
     }
@@ -470,6 +608,48 @@ public final class DefaultKvBlockManager implements KvBlockManager
     }
 
     /**
+     * Waits until every transfer submitted so far has been applied to the pools (onboards waiting for their
+     * caller's poll excepted); for tests and tools, never the serving path. Owner thread.
+     *
+     * @return true when settled in time (also when no transfers are configured).
+     */
+    public boolean awaitTransfers(final long timeout, final TimeUnit unit)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        return transfers == null || transfers.awaitSettled(timeout, unit);
+    }
+
+    /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */
+    public boolean transfersStopping()
+    {
+        return transfers != null && transfers.engine().stopping();
+    }
+
+    /** Whether G1↔G2 transfers run in this manager (G1 has memory and G2 is configured). */
+    public boolean transfersEnabled()
+    {
+        return transfers != null;
+    }
+
+    /** Copies issued by the transfer thread so far (one per run of adjacent blocks); 0 without transfers. */
+    public long transferCopies()
+    {
+        return transfers == null ? 0 : transfers.engine().copies();
+    }
+
+    /**
+     * Stops transfers: queued ones end CANCELLED, those in flight finish or time out, every result is applied
+     * and every transfer's pin dropped (also done by {@link #close()}). Owner thread.
+     *
+     * @return true when the transfer thread stopped within the timeout.
+     */
+    public boolean stopTransfers(final long timeout, final TimeUnit unit)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        return transfers == null || transfers.stop(timeout, unit);
+    }
+
+    /**
      * Checks every pool's invariants (O(capacity); owner thread, or after the owner stopped).
      *
      * @return a description of the violations, or {@code null}.
@@ -492,6 +672,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return;
         }
+        final boolean transfersStopped = transfers == null ||
+            transfers.stop(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
         closed = true;
         pipeline.close(config.shutdownTimeoutMs());
         metadata.close();
@@ -511,7 +693,20 @@ public final class DefaultKvBlockManager implements KvBlockManager
         if (g2 != null)
         {
             g2.close();
-            g2Memory.close();
+        }
+        if (transfersStopped)
+        {
+            closeMemory.run(); // G1 memory kvbm4j allocated
+            if (g2Memory != null)
+            {
+                g2Memory.close();
+            }
+        }
+        else
+        {
+            System.getLogger(DefaultKvBlockManager.class.getName()).log(System.Logger.Level.WARNING,
+                "transfer thread still copying after " + config.shutdownTimeoutMs() + " ms: tier memory left " +
+                "allocated rather than freed under a running copy");
         }
     }
 

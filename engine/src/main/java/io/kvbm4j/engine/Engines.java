@@ -5,22 +5,33 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import com.lmax.disruptor.EventHandler;
 
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.policy.AdmissionPolicy;
 import io.kvbm4j.policy.EvictionPolicy;
-import io.kvbm4j.policy.LruEvictionPolicy;
 import io.kvbm4j.pool.BlockPool;
+import io.kvbm4j.tiers.cuda.CudaCopier;
+import io.kvbm4j.tiers.cuda.CudaDevice;
+import io.kvbm4j.tiers.cuda.DeviceSlotMemory;
+import io.kvbm4j.tiers.cuda.PinnedHostSlotMemory;
 import io.kvbm4j.tiers.host.HostSlotMemory;
+import io.kvbm4j.tiers.memory.SlotMemory;
+import io.kvbm4j.tiers.transfer.BlockCopier;
+import io.kvbm4j.tiers.transfer.HostCopier;
+import io.kvbm4j.tiers.transfer.TransferEngine;
 
 /**
  * Opens managers. {@code Engines.open(config)} for the defaults; {@link #builder(EngineConfig)} to add ring
@@ -51,7 +62,11 @@ public final class Engines
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private EpochNanoClock clock = new OffsetEpochNanoClock(); // System.nanoTime-based: no Instant per call
         private AccessHistory history;
-        private IntFunction<EvictionPolicy> g1Policy = LruEvictionPolicy::new;
+        private IntFunction<EvictionPolicy> g1Policy;
+        private SlotMemory g1Memory;
+        private BlockCopier copier;
+        private NanoClock transferClock = new SystemNanoClock();
+        private AdmissionPolicy admission;
 
         private Builder(final EngineConfig config)
         {
@@ -75,7 +90,7 @@ public final class Engines
             return this;
         }
 
-        /** The G1 eviction policy, made for the tier's slot count (LRU by default). */
+        /** The G1 eviction policy, made for the tier's slot count; overrides {@code tiers.g1-policy}. */
         public Builder g1Policy(final IntFunction<EvictionPolicy> policy)
         {
             this.g1Policy = policy;
@@ -86,6 +101,39 @@ public final class Engines
         public Builder closeAfter(final AutoCloseable resource)
         {
             closeAfter.add(resource);
+            return this;
+        }
+
+        /**
+         * G1 memory the inference runtime owns (host slots, or {@code DeviceSlotMemory.external} for device
+         * pointers + stride): transfers copy to and from it; the manager never frees it. Overrides
+         * {@code tiers.g1-memory}; needs {@code tiers.g2-blocks > 0} and at least g1-blocks slots of the
+         * layout's payload size.
+         */
+        public Builder g1Memory(final SlotMemory memory)
+        {
+            this.g1Memory = memory;
+            return this;
+        }
+
+        /** The copy step between G1 and G2 (by default host copies, or CUDA copies for a device G1). */
+        public Builder copier(final BlockCopier copier)
+        {
+            this.copier = copier;
+            return this;
+        }
+
+        /** The clock that transfer deadlines are measured on (tests use a manual one). */
+        public Builder transferClock(final NanoClock clock)
+        {
+            this.transferClock = clock;
+            return this;
+        }
+
+        /** Which G1 blocks are copied to G2 (the hot/cold scorer's hook); by default {@code transfers.admission}. */
+        public Builder admission(final AdmissionPolicy admission)
+        {
+            this.admission = admission;
             return this;
         }
 
@@ -106,30 +154,120 @@ public final class Engines
             final CounterArray counters = new CounterArray();
             final AccessHistory accessHistory = history != null ? history :
                 new AccessHistory(4 * (config.g1Blocks() + config.g2Blocks()));
-            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(), g1Policy.apply(config.g1Blocks()),
+            final BlockPool g1 = new BlockPool(Tier.G1, config.g1Blocks(),
+                (g1Policy != null ? g1Policy : config.g1Policy().factory()).apply(config.g1Blocks()),
                 accessHistory);
+            final TransferSettings settings = config.transfers();
+            final long blockBytes = config.layout().blockBytes();
             BlockPool g2 = null;
-            HostSlotMemory g2Memory = null;
+            SlotMemory g2Memory = null;
+            SlotMemory g1Owned = null;
+            CudaDevice cuda = null;
             MetadataStore metadata = null;
+            TransferEngine engine = null;
             try
             {
+                SlotMemory g1Memory = this.g1Memory;
                 if (config.g2Blocks() > 0)
                 {
-                    g2Memory = new HostSlotMemory(config.g2Blocks(), config.layout().blockBytes());
-                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), new LruEvictionPolicy(config.g2Blocks()),
-                        accessHistory);
+                    if (g1Memory == null && settings.g1Memory() == TransferSettings.G1Memory.DEVICE)
+                    {
+                        final String reason = CudaDevice.unavailableReason();
+                        if (reason != null)
+                        {
+                            System.getLogger(Engines.class.getName()).log(System.Logger.Level.WARNING,
+                                "G1 device tier unavailable: " + reason + "; G1 is slot numbers only, no transfers");
+                        }
+                        else
+                        {
+                            cuda = CudaDevice.open(0);
+                            g1Owned = new DeviceSlotMemory(cuda, config.g1Blocks(), blockBytes);
+                            g2Memory = new PinnedHostSlotMemory(cuda, config.g2Blocks(), blockBytes);
+                        }
+                    }
+                    else if (g1Memory == null && settings.g1Memory() == TransferSettings.G1Memory.HOST)
+                    {
+                        g1Owned = new HostSlotMemory(config.g1Blocks(), blockBytes);
+                    }
+                    if (g1Memory == null)
+                    {
+                        g1Memory = g1Owned;
+                    }
+                    if (g2Memory == null)
+                    {
+                        g2Memory = new HostSlotMemory(config.g2Blocks(), blockBytes);
+                    }
+                    // G2 copies are not accesses: no history there, so hot/cold scores count serving only.
+                    g2 = new BlockPool(Tier.G2, config.g2Blocks(), config.g2Policy().create(config.g2Blocks()), null);
+                }
+                else if (g1Memory != null)
+                {
+                    throw new IllegalArgumentException("g1Memory given but tiers.g2-blocks is 0: nothing to transfer to");
+                }
+                if (g1Memory != null && (g1Memory.slotCount() < config.g1Blocks() ||
+                    g1Memory.payloadBytes() != blockBytes))
+                {
+                    throw new IllegalArgumentException("g1Memory: " + g1Memory.slotCount() + " slots of " +
+                        g1Memory.payloadBytes() + " bytes, need at least " + config.g1Blocks() + " (tiers.g1-blocks) of " +
+                        blockBytes + " (the layout's block bytes)");
+                }
+                if (g1Memory != null && g1Memory.regions() != 1 && g1Memory.regions() != 2 * config.layout().layers())
+                {
+                    throw new IllegalArgumentException("g1Memory: " + g1Memory.regions() + " regions per block; a " +
+                        "layer-separate G1 has one per layer and K/V: " + 2 * config.layout().layers() + " for " +
+                        config.layout().model());
+                }
+                if (g1Memory != null && (long)settings.batchBlocks() * 5 > config.ringSize())
+                {
+                    throw new IllegalArgumentException("transfers.batch-blocks: " + settings.batchBlocks() +
+                        " needs a ring of at least " + settings.batchBlocks() * 5 + " entries (5 per block), ring.size is " +
+                        config.ringSize());
                 }
                 metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
-                all.add(new MetadataHandler(metadata, counters, config.layout().blockBytes()));
+                all.add(new MetadataHandler(metadata, counters, blockBytes));
                 all.addAll(handlers);
                 final EventPipeline pipeline = new EventPipeline(
                     config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
-                return new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline, metadata, counters, clock,
-                    accessHistory, List.copyOf(closeAfter));
+                final DefaultKvBlockManager manager = new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline,
+                    metadata, counters, clock, accessHistory, List.copyOf(closeAfter));
+                if (g1Memory != null)
+                {
+                    final int records = settings.maxInFlight() + settings.maxQueued();
+                    final BlockCopier copy = copier != null ? copier : defaultCopier(g1Memory, g2Memory, cuda, records);
+                    if (!copy.supports(g1Memory, g2Memory) || !copy.supports(g2Memory, g1Memory))
+                    {
+                        throw new IllegalArgumentException("copier " + copy + " cannot copy between " + g1Memory +
+                            " and " + g2Memory);
+                    }
+                    engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), settings.batchBlocks(),
+                        copy, transferClock, "kvbm4j");
+                    final AdmissionPolicy admit = admission != null ? admission :
+                        settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
+                            AdmissionPolicy.SEEN_TWICE;
+                    final SlotMemory ownedG1 = g1Owned;
+                    final CudaDevice device = cuda;
+                    manager.attachTransfers(new TierTransfers(manager, g1, g2, g1Memory, g2Memory, engine, pipeline,
+                        counters, transferClock, settings, admit, config.blockTokens()), g1Memory, () ->
+                        {
+                            if (ownedG1 != null)
+                            {
+                                ownedG1.close();
+                            }
+                            if (device != null)
+                            {
+                                device.close();
+                            }
+                        });
+                }
+                return manager;
             }
             catch (final RuntimeException ex)
             {
+                if (engine != null)
+                {
+                    engine.stop(1, java.util.concurrent.TimeUnit.SECONDS);
+                }
                 g1.close();
                 if (g2 != null)
                 {
@@ -139,12 +277,31 @@ public final class Engines
                 {
                     g2Memory.close();
                 }
+                if (g1Owned != null)
+                {
+                    g1Owned.close();
+                }
+                if (cuda != null)
+                {
+                    cuda.close();
+                }
                 if (metadata != null)
                 {
                     metadata.close();
                 }
                 throw ex;
             }
+        }
+
+        private static BlockCopier defaultCopier(
+            final SlotMemory g1Memory, final SlotMemory g2Memory, final CudaDevice cuda, final int records)
+        {
+            if (g1Memory instanceof DeviceSlotMemory)
+            {
+                final CudaDevice device = cuda != null ? cuda : CudaDevice.open(0);
+                return new CudaCopier(device, (DeviceSlotMemory)g1Memory, g2Memory, records);
+            }
+            return new HostCopier();
         }
     }
 }

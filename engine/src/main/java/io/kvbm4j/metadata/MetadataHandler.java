@@ -46,6 +46,7 @@ public final class MetadataHandler implements EventHandler<BlockEvent>
         switch (event.type)
         {
             case REGISTER:
+            case OFFLOAD:
                 MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
                 // Only read when another tier may hold the block: otherwise the record is this tier's alone.
                 if (event.otherTiers == 0 || !store.readInto(key, record))

@@ -26,5 +26,10 @@ public enum BlockEventType
     /** An INACTIVE leaf was evicted from its tier to make room. */
     EVICT,
     /** A claimed entry that carries nothing (a call that stopped midway); handlers skip it. */
-    NOOP
+    NOOP,
+    /**
+     * A finished copy made the block resident in a lower tier ({@code tier}, {@code slot} there; the block
+     * is cached, no reference held). Appended last so journal ordinals stay stable.
+     */
+    OFFLOAD
 }

@@ -317,6 +317,34 @@ public final class BlockPool implements AutoCloseable
         return acquireRegistered(slot, tick);
     }
 
+    /**
+     * REGISTERED: one more reference that is not an access (a transfer holding the block while it copies):
+     * no recency, no history. The block leaves the eviction candidates until {@link #release} drops it.
+     *
+     * @return the new count or a negative status.
+     */
+    public int pin(final int slot)
+    {
+        final int check = checkAcquire(slot);
+        if (check < 0)
+        {
+            return check;
+        }
+        final int refs = table.refCount(slot);
+        if (refs == 0)
+        {
+            if (table.hasFlag(slot, FLAG_EVICTABLE))
+            {
+                policy.onRemoved(slot);
+                table.setFlag(slot, FLAG_EVICTABLE, false);
+            }
+            inactive--;
+            active++;
+        }
+        table.refCount(slot, refs + 1);
+        return refs + 1;
+    }
+
     /** Whether {@link #acquire} would succeed: 0 or the status it would return. Changes nothing. */
     public int checkAcquire(final int slot)
     {

@@ -1,12 +1,9 @@
 package io.kvbm4j.replay;
 
+import io.kvbm4j.policy.EvictionPolicies;
 import io.kvbm4j.policy.EvictionPolicy;
-import io.kvbm4j.policy.LfudaEvictionPolicy;
-import io.kvbm4j.policy.LruEvictionPolicy;
-import io.kvbm4j.policy.PrefixAwareEvictionPolicy;
-import io.kvbm4j.policy.WTinyLfuEvictionPolicy;
 
-/** The policies the replay tool can run, by their command-line names. */
+/** The policies the replay tool can run, by their command-line names: the engine's online ones and OPT. */
 public enum PolicyKind
 {
     /** Least recently used: the reference semantics. */
@@ -15,7 +12,7 @@ public enum PolicyKind
     LFUDA("lfuda"),
     /** Adaptive W-TinyLFU: count-min sketch admission, segmented LRU, hill-climbed window (Caffeine). */
     TINYLFU("tinylfu"),
-    /** Prefix-aware hit density with an LRU guard (this project's design, docs/POLICIES.md). */
+    /** Proven-prefix order under an LRU guard (this project's design, docs/POLICIES.md). */
     PREFIX("prefix"),
     /** Belady's OPT: offline upper bound from the trace's future. */
     OPT("opt");
@@ -41,21 +38,7 @@ public enum PolicyKind
     /** A new policy instance for a pool of {@code capacity} slots. */
     public EvictionPolicy create(final int capacity)
     {
-        switch (this)
-        {
-            case LRU:
-                return new LruEvictionPolicy(capacity);
-            case LFUDA:
-                return new LfudaEvictionPolicy(capacity);
-            case TINYLFU:
-                return new WTinyLfuEvictionPolicy(capacity);
-            case PREFIX:
-                return new PrefixAwareEvictionPolicy(capacity);
-            case OPT:
-                return new OptEvictionPolicy(capacity);
-            default:
-                throw new IllegalStateException("unknown policy " + this);
-        }
+        return this == OPT ? new OptEvictionPolicy(capacity) : EvictionPolicies.parse(cliName).create(capacity);
     }
 
     /** @return the policy, or {@code null} for an unknown name. */

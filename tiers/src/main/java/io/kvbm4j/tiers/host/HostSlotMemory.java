@@ -3,6 +3,7 @@ package io.kvbm4j.tiers.host;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.kvbm4j.tiers.memory.AlignedMemory;
+import io.kvbm4j.tiers.memory.SlotMemory;
 
 /**
  * G2 host memory: {@code slotCount} fixed-size payload slots in off-heap memory, each starting on a
@@ -20,7 +21,7 @@ import io.kvbm4j.tiers.memory.AlignedMemory;
  * <p>Invariants: {@code address(s) % 4096 == 0}; slots do not overlap; memory is released once by
  * {@link #close()}.
  */
-public final class HostSlotMemory implements AutoCloseable
+public final class HostSlotMemory implements SlotMemory
 {
     /** Alignment of every slot. */
     public static final int ALIGNMENT = 4096;
@@ -73,12 +74,14 @@ public final class HostSlotMemory implements AutoCloseable
         return (bytes + ALIGNMENT - 1) & ~((long)ALIGNMENT - 1);
     }
 
+    @Override
     public int slotCount()
     {
         return slotCount;
     }
 
     /** Bytes of payload each slot holds. */
+    @Override
     public long payloadBytes()
     {
         return payloadBytes;
@@ -101,6 +104,7 @@ public final class HostSlotMemory implements AutoCloseable
      *
      * @throws IndexOutOfBoundsException when the slot is outside {@code 0..slotCount-1}.
      */
+    @Override
     public long address(final int slot)
     {
         if (slot < 0 || slot >= slotCount)
@@ -113,6 +117,23 @@ public final class HostSlotMemory implements AutoCloseable
         }
         final int chunk = slot / slotsPerChunk;
         return chunkAddresses[chunk] + (slot - (long)chunk * slotsPerChunk) * slotStride;
+    }
+
+    @Override
+    public boolean hostAccessible()
+    {
+        return true;
+    }
+
+    /** Back to back when the stride equals the payload and the run stays inside one chunk. */
+    @Override
+    public boolean contiguous(final int first, final int count)
+    {
+        if (first < 0 || count <= 0 || first + count > slotCount)
+        {
+            return false;
+        }
+        return count == 1 || (slotStride == payloadBytes && first / slotsPerChunk == (first + count - 1) / slotsPerChunk);
     }
 
     /** Points a flyweight at a slot's payload bytes (no allocation). */

@@ -4,7 +4,8 @@ package io.kvbm4j.tiers.layout;
  * The shape of one KV block of a model: how many bytes a block of {@code blockTokens} tokens needs.
  *
  * <p>Fully contiguous layout per block: {@code [layers][k|v][tokens][kvHeads * headDim]} elements of
- * {@link #dtype()}. The layer-separate layout (one region per layer) arrives with the device tier; the
+ * {@link #dtype()}. A layer-separate G1 (one region per layer and K/V, {@code 2 * layers} regions of
+ * {@link #layerRunBytes()}) is described by {@code io.kvbm4j.tiers.memory.LayerSeparateSlotMemory}; the
  * bytes per block are the same either way.
  *
  * <p>Immutable; safe to share between threads.
