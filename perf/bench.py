@@ -119,8 +119,8 @@ def latency_section(runs, started, load_before, load_after):
         "serving thread issues operations at a fixed rate from a Zipf request mix (match of 64 ids, allocate of",
         "the misses, fill+complete+register per new block, release per block); latency from each operation's",
         "*intended* start (corrected for coordinated omission), in µs; `service` is from its actual start.",
-        "Background: offload/onboard does not exist on main yet, so a stand-in thread copies 2 MiB block",
-        "payloads between G2 host slots at the stated rate.",
+        "Background: a stand-in for offload/onboard (the harness predates issue 5's transfer engine on main): a",
+        "thread copies 2 MiB block payloads between G2 host slots at the stated rate.",
         "",
         f"- Machine: {os.cpu_count()} cores, {cpu_model()}, {memory_gib()}; load average {load_before:.2f} before, "
         f"{load_after:.2f} after",

@@ -27,8 +27,9 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * caches of a small machine), in blocks of {@code payloadBytes}.
  *
  * <ul>
- *   <li>{@code hostSlotCopy}: the copy path that exists today (issue 5's transfer engine is being built
- *       elsewhere): both slots wrapped by {@link HostSlotMemory#wrap} in reused Agrona flyweights, then
+ *   <li>{@code hostSlotCopy}: the flyweight copy path over G2 slots (written before issue 5's transfer
+ *       engine reached main; its copy step is {@code tiers.G2CopyBenchmark}): both slots wrapped by
+ *       {@link HostSlotMemory#wrap} in reused Agrona flyweights, then
  *       {@link UnsafeBuffer#putBytes(int, org.agrona.DirectBuffer, int, int)}.</li>
  *   <li>{@code unsafeCopyMemory}: peer, {@link UnsafeApi#copyMemory(long, long, long)} between the same
  *       addresses ({@link HostSlotMemory#address}): the floor any Java copy path can reach.</li>

@@ -40,8 +40,8 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * retried after a {@code Thread.yield()} (on two cores the handlers need the core); the retries are inside
  * its latency.
  *
- * <p>Background: offload/onboard between tiers does not exist on main yet (issue 5), so a stand-in thread
- * copies block-sized payloads ({@code --payload-bytes}) between the slots of a {@link HostSlotMemory}
+ * <p>Background: a stand-in for offload/onboard between tiers (this harness predates issue 5's transfer
+ * engine on main; driving real offloads is a follow-up): a thread copies block-sized payloads ({@code --payload-bytes}) between the slots of a {@link HostSlotMemory}
  * through the same wrap-and-{@code putBytes} path {@code HostCopyBenchmark} measures, paced at
  * {@code --background-mibps} MiB/s (0: no background thread). It competes with the serving thread for
  * cores, caches and memory bandwidth, as a transfer thread would; it does not take ring entries.
