@@ -20,10 +20,10 @@ SOURCES := $(shell find pom.xml config */pom.xml */src/main -type f 2>/dev/null)
 BUILT := tools/target/.kvbm4j-built
 # The benchmarks' jar, and what it is built from (perf and the modules it depends on).
 PERF_JAR := perf/target/kvbm4j-perf.jar
-PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml engine/pom.xml journal/pom.xml perf/pom.xml \
-	tiers/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
+PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
+	perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
 
-.PHONY: build run test clean perf-build bench bench-quick perf-gate perf-baseline
+.PHONY: build run test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk
 
 build: $(BUILT)
 
@@ -57,3 +57,7 @@ perf-gate: perf-build
 
 perf-baseline: perf-build
 	$(PYTHON) perf/gate.py baseline --runs $(RUNS)
+
+# G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
+bench-disk:
+	perf/bench-disk.sh $(ARGS)

@@ -1,5 +1,7 @@
 package io.kvbm4j.policy;
 
+import io.kvbm4j.registry.IdHash;
+
 /**
  * Count-min sketch of 4-bit counters with periodic halving: the approximate, aging access history of
  * TinyLFU (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache Admission Policy", ACM TOS

@@ -1,5 +1,7 @@
 package io.kvbm4j.policy;
 
+import io.kvbm4j.registry.IdHash;
+
 /**
  * A fixed number of numbered entries, each holding a 128-bit block id, and an index from id to entry:
  * the one id table behind {@link GhostHistory} and {@link ShadowLru}.

@@ -75,13 +75,7 @@ public final class BlockIndex implements AutoCloseable
 
     static int hash(final long hi, final long lo)
     {
-        long h = hi * 0x9E3779B97F4A7C15L ^ lo;
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CEB9FE1A85EC53L;
-        h ^= h >>> 33;
-        return (int)h;
+        return (int)IdHash.mix(hi, lo);
     }
 
     private boolean matches(final long bucket, final int hash, final long hi, final long lo)

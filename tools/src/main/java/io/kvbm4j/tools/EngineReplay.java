@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.Counter;
+import io.kvbm4j.api.Onboard;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
@@ -25,11 +27,17 @@ import io.kvbm4j.replay.PolicyReplay;
 import io.kvbm4j.replay.ReplayResult;
 import io.kvbm4j.replay.TraceReader;
 import io.kvbm4j.replay.TraceRequest;
+import io.kvbm4j.tiers.host.HostSlotMemory;
+import io.kvbm4j.tiers.memory.SlotMemory;
 
 /**
- * {@code replay --engine}: drives the full manager (ring, metadata store, optional journal) with the trace,
- * one manager per (policy, capacity), on this thread as its serving thread, and records the latency of
- * every match and allocate. The replay is offline, so a BACK_PRESSURED call is retried (spinning) and
+ * {@code replay --engine}: drives the full manager (ring, metadata store, optional journal, host-backed G1
+ * slots with real payload bytes) with the trace, one manager per (policy, capacity), on this thread as its
+ * serving thread, and records the latency of every match and allocate. Every stored block gets a payload
+ * derived from its id, and every block the engine hands back (a G1 hit, or a block onboarded from G2) is
+ * checked against it: a wrong block fails the replay. With {@code --tiers g1=A,g2=B} the engine runs G2 and
+ * its transfer thread: matches go through {@code matchOnboard} and wait (offline) for the onboard, so the
+ * hits are split into G1 and G2. The replay is offline, so a BACK_PRESSURED call is retried (spinning) and
  * counted rather than dropped. OPT is not an online policy and is skipped here.
  */
 final class EngineReplay
@@ -38,19 +46,32 @@ final class EngineReplay
     {
     }
 
+    /** Payload bytes per token of the tiny-test preset the replay runs on (2 x 2 layers x 16 x fp16). */
+    static final int TINY_TEST_BYTES_PER_TOKEN = 128;
+    /** How long the offline replay waits for one onboard before calling it lost. */
+    private static final long ONBOARD_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * @param capacities G1 capacities to replay at (one manager each).
+     * @param g2Blocks   G2 blocks (0: no G2, no transfers).
+     * @param payloadBytes payload per block, a multiple of 128 (tiny-test tokens).
+     */
     static int run(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final int[] capacities,
-        final int blockTokens, final Path journal, final boolean csv, final Path out, final PrintWriter w,
-        final PrintWriter err)
+        final int g2Blocks, final int payloadBytes, final Path journal, final boolean csv, final Path out,
+        final PrintWriter w, final PrintWriter err)
     {
         final List<PolicyKind> anchors = List.of(PolicyKind.LRU, PolicyKind.OPT);
         final Map<Integer, Double> lru = new HashMap<>();
         final Map<Integer, Double> opt = new HashMap<>();
-        for (final ReplayResult r : PolicyReplay.run(source, anchors, capacities, null))
+        // With G2 the figures are of a two-tier hierarchy: no single-cache anchors, gap closed is left empty.
+        for (final ReplayResult r : g2Blocks > 0 ? List.<ReplayResult>of() :
+            PolicyReplay.run(source, anchors, capacities, null))
         {
             (r.policy().equals("lru") ? lru : opt).put(r.capacityBlocks(), r.hitRate());
         }
         final List<ReplayResult> results = new ArrayList<>();
         final List<HtmlReport.Latency> latencies = new ArrayList<>();
+        final List<long[]> perTier = new ArrayList<>();
         long backPressured = 0;
         for (final PolicyKind kind : kinds)
         {
@@ -63,9 +84,19 @@ final class EngineReplay
             {
                 final Map<String, String> overrides = new HashMap<>();
                 overrides.put("model", "tiny-test");
-                overrides.put("block-tokens", Integer.toString(Math.min(blockTokens, 4096)));
+                overrides.put("block-tokens", Integer.toString(payloadBytes / TINY_TEST_BYTES_PER_TOKEN));
                 overrides.put("tiers.g1-blocks", Integer.toString(capacity));
-                overrides.put("tiers.g2-blocks", "0");
+                if (g2Blocks > 0)
+                {
+                    overrides.put("tiers.g1-memory", "host");    // the engine's own G1 slots, copied to G2
+                    overrides.put("transfers.admission", "always"); // as the policy-only tier model: every
+                                                                    // block evicted from G1 goes down to G2
+                    overrides.put("transfers.max-queued", "16384"); // offline: room for a long request's
+                                                                    // write-backs (dropped ones are counted)
+                    overrides.put("transfers.batch-blocks", "1024"); // one matchOnboard onboards a whole
+                                                                     // prefix (the trace's longest is 374)
+                }
+                overrides.put("tiers.g2-blocks", Integer.toString(g2Blocks));
                 if (journal != null)
                 {
                     overrides.put("journal.dir", journal.resolve(kind.cliName() + "-" + capacity).toString());
@@ -75,16 +106,25 @@ final class EngineReplay
                     Engines.builder(config);
                 final Histogram match = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
                 final Histogram allocate = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-                final long[] totals = new long[3]; // requests, accesses, hits
+                final long[] dropped = new long[2]; // offloads dropped, onboards refused "not now"
+                final long[] totals = new long[6]; // requests, accesses, hits, g1 hits, g2 hits, wrong blocks
                 final long start;
                 final long end;
                 try (DefaultKvBlockManager m = builder.g1Policy(kind::create).open())
                 {
                     start = System.nanoTime();
-                    drive(m, source, capacity, match, allocate, totals);
+                    drive(m, source, capacity, g2Blocks > 0, match, allocate, totals);
                     end = System.nanoTime();
                     m.awaitHandlers(60, TimeUnit.SECONDS);
                     backPressured += m.counters().get(Counter.BACK_PRESSURED);
+                    dropped[0] = m.counters().get(Counter.OFFLOAD_DROPPED);
+                    dropped[1] = m.counters().get(Counter.ONBOARD_NOT_NOW);
+                    if (totals[5] > 0)
+                    {
+                        err.println("kvbm4j replay: " + totals[5] + " blocks handed back with a payload that is " +
+                            "not theirs");
+                        return 1;
+                    }
                     final String broken = m.checkInvariants();
                     if (broken != null)
                     {
@@ -94,6 +134,7 @@ final class EngineReplay
                 }
                 results.add(new ReplayResult(kind.cliName(), capacity, totals[0], totals[1], totals[2],
                     (end - start) / 1e9));
+                perTier.add(new long[] {totals[3], totals[4], dropped[0], dropped[1]});
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " match", match));
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " allocate", allocate));
             }
@@ -104,8 +145,10 @@ final class EngineReplay
         }
         else
         {
-            w.printf(Locale.ROOT, "kvbm4j replay --engine: full engine (ring, metadata%s), one serving thread%n%n",
-                journal != null ? ", journal" : "");
+            w.printf(Locale.ROOT, "kvbm4j replay --engine: full engine (ring, metadata%s, %,d-byte payloads in host " +
+                "G1%s), one serving thread; every block handed back was checked against its payload%n%n",
+                journal != null ? ", journal" : "", payloadBytes,
+                g2Blocks > 0 ? String.format(Locale.ROOT, ", G2 of %,d blocks with transfers", g2Blocks) : "");
             w.printf(Locale.ROOT, "  %-10s %10s %10s %11s %14s %10s %10s %10s %10s%n", "policy", "capacity",
                 "hit rate", "gap closed", "accesses/s", "match p50", "p99", "p99.9", "alloc p99.9");
             for (int i = 0; i < results.size(); i++)
@@ -113,11 +156,24 @@ final class EngineReplay
                 final ReplayResult r = results.get(i);
                 final Histogram mh = latencies.get(2 * i).histogram();
                 final Histogram ah = latencies.get(2 * i + 1).histogram();
-                final double gap = r.gapClosed(lru.get(r.capacityBlocks()), opt.get(r.capacityBlocks()));
+                final double gap = g2Blocks > 0 ? Double.NaN :
+                    r.gapClosed(lru.get(r.capacityBlocks()), opt.get(r.capacityBlocks()));
                 w.printf(Locale.ROOT, "  %-10s %,10d %10.4f %11s %,14.0f %9.2fu %9.2fu %9.2fu %9.2fu%n", r.policy(),
                     r.capacityBlocks(), r.hitRate(), Double.isNaN(gap) ? "-" : String.format(Locale.ROOT, "%.3f", gap),
                     r.accessesPerSecond(), mh.getValueAtPercentile(50) / 1e3, mh.getValueAtPercentile(99) / 1e3,
                     mh.getValueAtPercentile(99.9) / 1e3, ah.getValueAtPercentile(99.9) / 1e3);
+            }
+            if (g2Blocks > 0)
+            {
+                w.printf(Locale.ROOT, "%n  %-10s %10s %14s %14s %18s %18s%n", "policy", "g1 blocks", "g1 hit rate",
+                    "g2 hit rate", "offloads dropped", "onboards not now");
+                for (int i = 0; i < results.size(); i++)
+                {
+                    final ReplayResult r = results.get(i);
+                    final long[] t = perTier.get(i);
+                    w.printf(Locale.ROOT, "  %-10s %,10d %14.4f %14.4f %,18d %,18d%n", r.policy(), r.capacityBlocks(),
+                        (double)t[0] / r.accesses(), (double)t[1] / r.accesses(), t[2], t[3]);
+                }
             }
             w.printf(Locale.ROOT, "%n  latency in microseconds per call (each retry is a call); calls refused for a full ring and retried: %,d%n",
                 backPressured);
@@ -133,9 +189,14 @@ final class EngineReplay
     }
 
     private static void drive(final DefaultKvBlockManager m, final Supplier<TraceReader> source, final int capacity,
-        final Histogram matchLatency, final Histogram allocateLatency, final long[] totals)
+        final boolean onboard, final Histogram matchLatency, final Histogram allocateLatency, final long[] totals)
     {
         final TraceRequest req = new TraceRequest();
+        final Onboard ticket = new Onboard();
+        // Without transfers the engine manages slot numbers and the runtime owns the bytes: the replay plays
+        // the runtime and keeps them in its own host slots.
+        final SlotMemory own = m.g1Memory() == null ? new HostSlotMemory(m.capacity(), payloadBytes(m)) : null;
+        final Payloads payloads = new Payloads(own != null ? own : m.g1Memory());
         int[] held = new int[1024];
         int[] fresh = new int[1024];
         final int blockTokens = m.blockTokens();
@@ -153,20 +214,41 @@ final class EngineReplay
                     fresh = new int[limit * 2];
                 }
                 requestId++;
+                final long rid = requestId;
+                final int[] slots = held;
                 int k;
+                int g1Hits;
                 do
                 {
                     final long t0 = System.nanoTime();
-                    k = m.match(ids, limit, requestId, held);
+                    k = onboard ? m.matchOnboard(ids, limit, rid, slots, ticket) : m.match(ids, limit, rid, slots);
                     matchLatency.recordValue(Math.min(System.nanoTime() - t0, matchLatency.getHighestTrackableValue()));
                 }
                 while (k == Status.BACK_PRESSURED && spin());
                 k = Math.max(0, k);
+                g1Hits = onboard ? ticket.hits() : k;
+                if (onboard && ticket.pending())
+                {
+                    final int d = m.awaitOnboard(ticket, slots, ONBOARD_WAIT_NANOS);
+                    if (d < 0)
+                    {
+                        throw new IllegalStateException("onboard of request " + rid + " did not finish in " +
+                            TimeUnit.NANOSECONDS.toSeconds(ONBOARD_WAIT_NANOS) + " s: " + Status.name(d));
+                    }
+                    k = g1Hits + d;
+                }
+                for (int j = 0; j < k; j++)
+                {
+                    if (!payloads.matches(slots[j], ids.hi(j), ids.lo(j)))
+                    {
+                        totals[5]++;
+                    }
+                }
                 int got;
                 do
                 {
                     final long t0 = System.nanoTime();
-                    got = m.allocate(limit - k, requestId, fresh);
+                    got = m.allocate(limit - k, rid, fresh);
                     allocateLatency.recordValue(Math.min(System.nanoTime() - t0,
                         allocateLatency.getHighestTrackableValue()));
                 }
@@ -178,6 +260,7 @@ final class EngineReplay
                     {
                         final int slot = fresh[j - k];
                         retry(() -> m.fill(slot, blockTokens));
+                        payloads.write(slot, ids.hi(j), ids.lo(j));
                         final int index = j;
                         retry(() -> m.complete(slot, ids, index));
                         held[j] = retry(() -> m.register(slot));
@@ -192,7 +275,68 @@ final class EngineReplay
                 totals[0]++;
                 totals[1] += n;
                 totals[2] += k;
+                totals[3] += g1Hits;
+                totals[4] += k - g1Hits;
             }
+        }
+        finally
+        {
+            if (own != null)
+            {
+                own.close();
+            }
+        }
+    }
+
+    private static long payloadBytes(final DefaultKvBlockManager m)
+    {
+        return m.config().layout().blockBytes();
+    }
+
+    /** A block's payload: 8-byte words derived from its id, so a block in the wrong slot is caught. */
+    static final class Payloads
+    {
+        private final SlotMemory memory;
+        private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        private final int words;
+
+        Payloads(final SlotMemory memory)
+        {
+            if (memory == null || !memory.hostAccessible())
+            {
+                throw new IllegalStateException("the engine replay needs host-backed G1 slots");
+            }
+            this.memory = memory;
+            this.words = (int)(memory.payloadBytes() / Long.BYTES);
+        }
+
+        static long word(final long idHi, final long idLo, final int i)
+        {
+            long x = idLo * 0x9E3779B97F4A7C15L + idHi + i * 0xC2B2AE3D27D4EB4FL;
+            x = (x ^ (x >>> 31)) * 0xBF58476D1CE4E5B9L;
+            return x ^ (x >>> 29);
+        }
+
+        void write(final int slot, final long idHi, final long idLo)
+        {
+            view.wrap(memory.address(slot), words * Long.BYTES);
+            for (int i = 0; i < words; i++)
+            {
+                view.putLong(i * Long.BYTES, word(idHi, idLo, i));
+            }
+        }
+
+        boolean matches(final int slot, final long idHi, final long idLo)
+        {
+            view.wrap(memory.address(slot), words * Long.BYTES);
+            for (int i = 0; i < words; i++)
+            {
+                if (view.getLong(i * Long.BYTES) != word(idHi, idLo, i))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -61,8 +61,14 @@ public final class ReplayCommand implements Callable<Integer>
     private List<String> policies;
 
     @Option(names = "--block-tokens", defaultValue = "512", paramLabel = "N",
-        description = "Tokens per trace block; sizes payloads in --engine mode (default: ${DEFAULT-VALUE}).")
+        description = "Tokens per trace block, as the trace was cut (Mooncake: 512); informational, the ids are " +
+            "given (default: ${DEFAULT-VALUE}).")
     private int blockTokens;
+
+    @Option(names = "--payload-bytes", defaultValue = "2048", paramLabel = "N",
+        description = "With --engine: payload bytes per block in host G1 (and G2), a multiple of 128 " +
+            "(default: ${DEFAULT-VALUE}).")
+    private int payloadBytes;
 
     @Option(names = "--csv", description = "Print only CSV to stdout: policy,capacity_blocks,block_hit_rate,gap_closed.")
     private boolean csv;
@@ -104,13 +110,31 @@ public final class ReplayCommand implements Callable<Integer>
         final PrintWriter err = spec.commandLine().getErr();
         try
         {
+            if (engine)
+            {
+                if (payloadBytes < 128 || payloadBytes > (1 << 24) || payloadBytes % 128 != 0)
+                {
+                    throw new ParameterException(spec.commandLine(),
+                        "--payload-bytes: must be a multiple of 128 in 128.." + (1 << 24) + ", got " + payloadBytes);
+                }
+                int[] g1 = capacities;
+                int g2 = 0;
+                if (tiers != null)
+                {
+                    final int[] t = parseTiers();
+                    if (t.length > 2)
+                    {
+                        throw new ParameterException(spec.commandLine(),
+                            "--tiers with --engine: g1 and g2 only (the engine replay does not run G3 yet)");
+                    }
+                    g1 = new int[] {t[0]};
+                    g2 = t.length > 1 ? t[1] : 0;
+                }
+                return EngineReplay.run(source, kinds, g1, g2, payloadBytes, journal, csv, out, outWriter, err);
+            }
             if (tiers != null)
             {
                 return TierReplay.run(source, kinds, parseTiers(), csv, outWriter, err);
-            }
-            if (engine)
-            {
-                return EngineReplay.run(source, kinds, capacities, blockTokens, journal, csv, out, outWriter, err);
             }
             return policyOnly(source, kinds, outWriter, err);
         }

@@ -159,4 +159,37 @@ class ReplayCommandTest
         assertEquals(0, fromJournal.exit(), fromJournal.err());
         assertEquals(policyOnly.out(), fromJournal.out(), "the journal gives back the trace it recorded");
     }
+
+    @Test
+    void engineModeWithG2OnboardsWhatG1EvictedAndHandsBackOnlyBlocksWithTheirOwnPayload(@TempDir final Path dir)
+        throws Exception
+    {
+        final Path trace = smallTrace(dir);
+        final Run g1Only = run("replay", "--trace", trace.toString(), "--capacities", "6", "--policies", "lru",
+            "--csv");
+        final Run tiered = run("replay", "--trace", trace.toString(), "--tiers", "g1=6,g2=16", "--policies", "lru",
+            "--engine", "--csv");
+        assertEquals(0, tiered.exit(), tiered.err());
+        final double alone = Double.parseDouble(g1Only.out().split("\\R")[1].split(",")[2]);
+        final double withG2 = Double.parseDouble(tiered.out().split("\\R")[1].split(",")[2]);
+        assertTrue(withG2 > alone, "G2 turns G1 misses into onboards: " + withG2 + " vs " + alone);
+
+        final Run table = run("replay", "--trace", trace.toString(), "--tiers", "g1=6,g2=16", "--policies", "lru",
+            "--engine");
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("every block handed back was checked against its payload"), table.out());
+        assertTrue(table.out().contains("g2 hit rate"), table.out());
+    }
+
+    @Test
+    void engineModeRefusesG3AndPayloadsThatAreNotWholeTokens()
+    {
+        final Run g3 = run("replay", "--trace", sharedTrace().toString(), "--tiers", "g1=6,g2=16,g3=64",
+            "--engine");
+        assertEquals(2, g3.exit());
+        assertTrue(g3.err().contains("--tiers with --engine: g1 and g2 only"), g3.err());
+        final Run odd = run("replay", "--trace", sharedTrace().toString(), "--engine", "--payload-bytes", "1000");
+        assertEquals(2, odd.exit());
+        assertTrue(odd.err().contains("--payload-bytes: must be a multiple of 128"), odd.err());
+    }
 }

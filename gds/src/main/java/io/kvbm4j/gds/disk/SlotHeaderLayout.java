@@ -1,0 +1,151 @@
+package io.kvbm4j.gds.disk;
+
+import java.nio.ByteOrder;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import net.openhft.hashing.LongHashFunction;
+
+/**
+ * The header that opens every G3 slot. A slot is a 4 KiB header block followed by the payload, rounded
+ * up to 4 KiB, so header and payload are each O_DIRECT-aligned and travel in one vectored I/O.
+ *
+ * <pre>
+ *  slot s at file offset s * stride, stride = 4096 + roundUp(maxPayload, 4096)
+ *  +--------+----------------------------------------------------------------------+
+ *  | offset | field (little endian)                                                |
+ *  +--------+----------------------------------------------------------------------+
+ *  |   0    | magic              u64  "KVBM4jG3"                                   |
+ *  |   8    | format version     u32  1                                            |
+ *  |  12    | header bytes       u32  72 (bytes covered by the header checksum + 8) |
+ *  |  16    | block id hi        u64                                               |
+ *  |  24    | block id lo        u64                                               |
+ *  |  32    | salt id            u64                                               |
+ *  |  40    | payload length     u64  bytes, <= maxPayload                         |
+ *  |  48    | payload checksum   u64  XXH3-64 of the payload bytes                 |
+ *  |  56    | write generation   u64  tier-wide, increasing; newest copy wins      |
+ *  |  64    | header checksum    u64  XXH3-64 of bytes 0..63                       |
+ *  |  72    | zero up to 4096                                                      |
+ *  +--------+----------------------------------------------------------------------+
+ *  | 4096   | payload, then zero/stale bytes up to the stride                      |
+ *  +--------+----------------------------------------------------------------------+
+ * </pre>
+ *
+ * A free slot has an all-zero header (magic 0). A read counts as a hit only when magic, version,
+ * header checksum, id, salt, length, generation and payload checksum all match.
+ */
+public final class SlotHeaderLayout
+{
+    public static final long MAGIC = 0x3347_6a34_4d42_564bL; // "KVBM4jG3" read little endian
+    public static final int FORMAT_VERSION = 1;
+    public static final int HEADER_BLOCK = 4096;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 8;
+    public static final int HEADER_BYTES_OFFSET = 12;
+    public static final int ID_HI_OFFSET = 16;
+    public static final int ID_LO_OFFSET = 24;
+    public static final int SALT_OFFSET = 32;
+    public static final int LENGTH_OFFSET = 40;
+    public static final int CHECKSUM_OFFSET = 48;
+    public static final int GENERATION_OFFSET = 56;
+    public static final int HEADER_CHECKSUM_OFFSET = 64;
+    public static final int HEADER_BYTES = 72;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final LongHashFunction XXH3 = LongHashFunction.xx3();
+
+    /** Result of {@link #check}: what the header says about its slot. */
+    public static final int EMPTY = 0;
+    public static final int VALID = 1;
+    public static final int BROKEN = 2;
+
+    private SlotHeaderLayout()
+    {
+    }
+
+    public static long alignUp(final long bytes)
+    {
+        return (bytes + HEADER_BLOCK - 1) & -(long)HEADER_BLOCK;
+    }
+
+    /** XXH3-64 of {@code length} bytes at {@code address}. */
+    public static long checksum(final long address, final long length)
+    {
+        return XXH3.hashMemory(address, length);
+    }
+
+    /** Writes a complete header (and its checksum) into {@code h}; bytes 72..4095 must already be zero. */
+    public static void encode(final UnsafeBuffer h, final long idHi, final long idLo, final long salt,
+                              final long length, final long payloadChecksum, final long generation)
+    {
+        h.putLong(MAGIC_OFFSET, MAGIC, LE);
+        h.putInt(VERSION_OFFSET, FORMAT_VERSION, LE);
+        h.putInt(HEADER_BYTES_OFFSET, HEADER_BYTES, LE);
+        h.putLong(ID_HI_OFFSET, idHi, LE);
+        h.putLong(ID_LO_OFFSET, idLo, LE);
+        h.putLong(SALT_OFFSET, salt, LE);
+        h.putLong(LENGTH_OFFSET, length, LE);
+        h.putLong(CHECKSUM_OFFSET, payloadChecksum, LE);
+        h.putLong(GENERATION_OFFSET, generation, LE);
+        h.putLong(HEADER_CHECKSUM_OFFSET, checksum(h.addressOffset(), HEADER_CHECKSUM_OFFSET), LE);
+    }
+
+    /** Zeroes the header fields: a free slot. */
+    public static void clear(final UnsafeBuffer h)
+    {
+        h.setMemory(0, HEADER_BYTES, (byte)0);
+    }
+
+    /**
+     * Classifies a header read from disk: {@link #EMPTY} (all zero), {@link #VALID} (magic, version,
+     * header checksum and a length within {@code maxPayload}) or {@link #BROKEN}.
+     */
+    public static int check(final UnsafeBuffer h, final long maxPayload)
+    {
+        final long magic = h.getLong(MAGIC_OFFSET, LE);
+        if (magic == 0 && h.getLong(HEADER_CHECKSUM_OFFSET, LE) == 0 && h.getLong(ID_LO_OFFSET, LE) == 0 &&
+            h.getLong(ID_HI_OFFSET, LE) == 0)
+        {
+            return EMPTY;
+        }
+        if (magic != MAGIC || h.getInt(VERSION_OFFSET, LE) != FORMAT_VERSION ||
+            h.getInt(HEADER_BYTES_OFFSET, LE) != HEADER_BYTES ||
+            h.getLong(HEADER_CHECKSUM_OFFSET, LE) != checksum(h.addressOffset(), HEADER_CHECKSUM_OFFSET))
+        {
+            return BROKEN;
+        }
+        final long length = h.getLong(LENGTH_OFFSET, LE);
+        return length >= 0 && length <= maxPayload ? VALID : BROKEN;
+    }
+
+    public static long idHi(final UnsafeBuffer h)
+    {
+        return h.getLong(ID_HI_OFFSET, LE);
+    }
+
+    public static long idLo(final UnsafeBuffer h)
+    {
+        return h.getLong(ID_LO_OFFSET, LE);
+    }
+
+    public static long salt(final UnsafeBuffer h)
+    {
+        return h.getLong(SALT_OFFSET, LE);
+    }
+
+    public static long length(final UnsafeBuffer h)
+    {
+        return h.getLong(LENGTH_OFFSET, LE);
+    }
+
+    public static long payloadChecksum(final UnsafeBuffer h)
+    {
+        return h.getLong(CHECKSUM_OFFSET, LE);
+    }
+
+    public static long generation(final UnsafeBuffer h)
+    {
+        return h.getLong(GENERATION_OFFSET, LE);
+    }
+}
