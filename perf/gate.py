@@ -64,7 +64,7 @@ ALLOCATION = [
     "PolicyAccessBenchmark.access[prefix]",
 ]
 
-TOLERANCE_FLOOR = 0.25
+TOLERANCE_FLOOR = 0.40  # the widest run-to-run spread seen under load (docs/PERF.md, "Perf gate")
 SPREAD_FACTOR = 2.0
 
 START = time.monotonic()
