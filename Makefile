@@ -1,15 +1,29 @@
 # kvbm4j: `make run` builds (when a source changed) and runs the demo; `make test` runs every test.
 # Needs only a JDK (17+), Maven and make. Extra demo options: make run ARGS="--requests 5000 --seed 7".
+# Performance (docs/PERF.md; the perf targets also need python3):
+#   make bench           the whole JMH suite; rewrites the generated tables of docs/PERF.md
+#                        (a subset: make bench BENCH='MatchBenchmark' JMH_ARGS='-f 1 -wi 2 -i 3')
+#   make bench-quick     the perf gate's quick set, measured and printed (about 3 minutes)
+#   make perf-gate       the quick set compared with perf/baseline.json; fails on a regression
+#   make perf-baseline   measures the quick set RUNS times (default 3) and rewrites perf/baseline.json
 
 MVN ?= mvn
+PYTHON ?= python3
 ARGS ?=
+BENCH ?= io.kvbm4j.perf
+JMH_ARGS ?=
+RUNS ?= 3
 
 # Everything `mvn package` reads: the poms, the default configuration and each module's main sources.
 SOURCES := $(shell find pom.xml config */pom.xml */src/main -type f 2>/dev/null)
 # Written after a successful package; `mvn clean` removes it with the rest of target/.
 BUILT := tools/target/.kvbm4j-built
+# The benchmarks' jar, and what it is built from (perf and the modules it depends on).
+PERF_JAR := perf/target/kvbm4j-perf.jar
+PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
+	perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
 
-.PHONY: build run test clean bench-disk
+.PHONY: build run test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk
 
 build: $(BUILT)
 
@@ -25,6 +39,24 @@ test:
 
 clean:
 	$(MVN) -B -q clean
+
+perf-build: $(PERF_JAR)
+
+$(PERF_JAR): $(PERF_SOURCES)
+	$(MVN) -B -q -pl perf -am package -DskipTests
+	@touch $@
+
+bench: perf-build
+	$(PYTHON) perf/bench.py --include '$(BENCH)' -- $(JMH_ARGS)
+
+bench-quick: perf-build
+	$(PYTHON) perf/gate.py quick
+
+perf-gate: perf-build
+	$(PYTHON) perf/gate.py check
+
+perf-baseline: perf-build
+	$(PYTHON) perf/gate.py baseline --runs $(RUNS)
 
 # G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
 bench-disk:

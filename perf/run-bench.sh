@@ -20,7 +20,7 @@ options="$root/perf/target/classes/jvm.options"
 
 stale() {
     [[ ! -f "$jar" || ! -f "$options" || ! -d "$root/perf/target/lib" ]] && return 0
-    [[ -n "$(find "$root/pom.xml" "$root/tiers" "$root/engine" "$root/perf" \
+    [[ -n "$(find "$root/pom.xml" "$root/tiers" "$root/gds" "$root/engine" "$root/journal" "$root/perf" \
         \( -path '*/target' -prune \) -o \( -type f \( -name '*.java' -o -name 'pom.xml' \
         -o -path '*/src/main/resources/*' \) -newer "$jar" -print \) | head -n 1)" ]]
 }

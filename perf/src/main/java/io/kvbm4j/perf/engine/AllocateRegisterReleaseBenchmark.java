@@ -1,5 +1,6 @@
 package io.kvbm4j.perf.engine;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +19,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.KvBlockManager;
+import io.kvbm4j.perf.engine.MatchBenchmark.IdKey;
 import io.kvbm4j.perf.pipeline.RingRefusals;
 
 /**
@@ -31,6 +36,10 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
  * first. Per block that is 6 ring events (allocate, evict, fill, complete, register, release), 2 of which
  * (register, evict) the metadata handler applies to its Chronicle Map, so {@code fullRing=spin} is
  * handler-bound.
+ *
+ * <p>Peers, each putting {@value #REQUEST_BLOCKS} fresh ids into a full cache of {@value #PEER_ENTRIES} entries
+ * so every put evicts: {@code caffeinePutEvict} (Caffeine, maintenance on the caller) and
+ * {@code linkedHashMapPutEvict} (the JDK's access-ordered {@code LinkedHashMap} as an LRU cache).
  *
  * <p>Ids are fresh 128-bit numbers from a SplitMix64 sequence, not hashes of tokens (hashing is
  * {@code BlockHashingBenchmark}), so no registration deduplicates. See {@link ManagerHarness} for the
@@ -51,10 +60,12 @@ import io.kvbm4j.perf.pipeline.RingRefusals;
 @Measurement(iterations = 5, time = 2)
 public class AllocateRegisterReleaseBenchmark
 {
-    static final int REQUEST_BLOCKS = 16;
+    public static final int REQUEST_BLOCKS = 16;
     static final int BLOCK_TOKENS = 16;
     /** Ring events of one request at most: allocate + evict + fill + complete + register + release. */
     static final int EVENTS_PER_REQUEST = 6 * REQUEST_BLOCKS;
+    /** Entries of the peer cache. */
+    static final int PEER_ENTRIES = 4096;
 
     /** A manager whose G1 pool is full of cached chains. */
     @State(Scope.Thread)
@@ -164,6 +175,82 @@ public class AllocateRegisterReleaseBenchmark
         }
     }
 
+    /** The peer: a full, size-bounded Caffeine cache, evicting on the benchmark thread. */
+    @State(Scope.Thread)
+    public static class Peer
+    {
+        Cache<IdKey, Integer> caffeine;
+        long idSequence;
+        int slot;
+
+        @Setup(Level.Trial)
+        public void fill()
+        {
+            caffeine = Caffeine.newBuilder().maximumSize(PEER_ENTRIES).executor(Runnable::run).build();
+            for (int i = 0; i < PEER_ENTRIES; i++)
+            {
+                put();
+            }
+            caffeine.cleanUp();
+            if (caffeine.estimatedSize() != PEER_ENTRIES)
+            {
+                throw new IllegalStateException("peer holds " + caffeine.estimatedSize() + " of " + PEER_ENTRIES);
+            }
+        }
+
+        void put()
+        {
+            final long hi = splitMix64(++idSequence);
+            final long lo = splitMix64(++idSequence);
+            caffeine.put(new IdKey(hi, lo), slot++);
+        }
+    }
+
+    /**
+     * A second peer: the JDK's LRU cache, an access-ordered {@link LinkedHashMap} bounded by
+     * {@code removeEldestEntry}, full, so every put evicts the least recently used entry. The perf gate
+     * uses this one as the yardstick of allocate+register+release: Caffeine's put-and-evict time moved
+     * between 0.3 and 8 µs per put from one JVM to the next on the shared two-core machine
+     * (docs/PERF.md, "Perf gate"), this one does not.
+     */
+    @State(Scope.Thread)
+    public static class LruPeer
+    {
+        LinkedHashMap<IdKey, Integer> lru;
+        long idSequence;
+        int slot;
+
+        @Setup(Level.Trial)
+        public void fill()
+        {
+            lru = new LinkedHashMap<>(2 * PEER_ENTRIES, 0.75f, true)
+            {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(final Map.Entry<IdKey, Integer> eldest)
+                {
+                    return size() > PEER_ENTRIES;
+                }
+            };
+            for (int i = 0; i < PEER_ENTRIES; i++)
+            {
+                put();
+            }
+            if (lru.size() != PEER_ENTRIES)
+            {
+                throw new IllegalStateException("peer holds " + lru.size() + " of " + PEER_ENTRIES);
+            }
+        }
+
+        void put()
+        {
+            final long hi = splitMix64(++idSequence);
+            final long lo = splitMix64(++idSequence);
+            lru.put(new IdKey(hi, lo), slot++);
+        }
+    }
+
     /** SplitMix64 finaliser: distinct inputs give distinct, well-spread outputs. */
     static long splitMix64(final long x)
     {
@@ -178,5 +265,27 @@ public class AllocateRegisterReleaseBenchmark
     public int allocateFillCompleteRegisterRelease(final Engine engine)
     {
         return engine.request();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(REQUEST_BLOCKS)
+    public int caffeinePutEvict(final Peer peer)
+    {
+        for (int b = 0; b < REQUEST_BLOCKS; b++)
+        {
+            peer.put();
+        }
+        return peer.slot;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(REQUEST_BLOCKS)
+    public int linkedHashMapPutEvict(final LruPeer peer)
+    {
+        for (int b = 0; b < REQUEST_BLOCKS; b++)
+        {
+            peer.put();
+        }
+        return peer.slot;
     }
 }

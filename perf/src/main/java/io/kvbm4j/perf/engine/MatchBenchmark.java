@@ -39,7 +39,8 @@ import io.kvbm4j.perf.workload.ZipfSequence;
  *   <li>{@code managerMatchRelease}: match and then release of the 64 blocks, both timed: the per-block
  *       score is one match plus one release (128 ring events per operation).</li>
  *   <li>{@code caffeineGetIfPresent}: peer, 64 {@code Cache.getIfPresent} on a size-bounded Caffeine cache
- *       holding the same ids (keys are prebuilt two-long records).</li>
+ *       holding the same ids (keys are prebuilt two-long records); {@code caffeineExecutor} says which thread
+ *       runs Caffeine's maintenance.</li>
  *   <li>{@code concurrentHashMapGet}: peer, 64 {@code ConcurrentHashMap.get} on the same keys.</li>
  * </ul>
  * The peers only look up; the manager also pins each block and publishes an event per block for the ring
@@ -70,11 +71,13 @@ import io.kvbm4j.perf.workload.ZipfSequence;
 public class MatchBenchmark
 {
     static final int CHAINS = 1_000;
-    static final int BLOCKS = 64;
+    public static final int BLOCKS = 64;
     static final int BLOCK_TOKENS = 16;
     static final double ZIPF_EXPONENT = 0.99;
     static final int G1_BLOCKS = 65_536;
     private static final int DRAWS = 1 << 16;
+    public static final String POOL = "pool";
+    public static final String CALLER = "caller";
 
     /** A peer's key: one 128-bit block id. */
     record IdKey(long hi, long lo)
@@ -221,34 +224,77 @@ public class MatchBenchmark
         }
     }
 
-    /** The peers, holding the same ids. */
+    /** The Caffeine peer, holding the same ids. */
     @State(Scope.Thread)
     public static class Peers
     {
+        /**
+         * Where Caffeine runs its maintenance (draining the read buffer into its policy, evicting):
+         * {@value MatchBenchmark#POOL} is Caffeine's default, {@code ForkJoinPool.commonPool()}, off the
+         * benchmark thread, as the manager's ring handlers are; {@value MatchBenchmark#CALLER} is the benchmark
+         * thread itself ({@code executor(Runnable::run)}), so that all of the peer's work is on one thread. The
+         * perf gate compares with {@value MatchBenchmark#CALLER}: on two cores the pool thread competes with
+         * everything else, and the ratio to the peer moved about three times as much from run to run with
+         * {@value MatchBenchmark#POOL} (docs/PERF.md, "Perf gate").
+         */
+        @Param({POOL, CALLER})
+        public String caffeineExecutor;
+
         Cache<IdKey, Integer> caffeine;
+        final int[] slots = new int[BLOCKS];
+
+        @Setup(Level.Trial)
+        public void fill(final Workload workload)
+        {
+            final Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(G1_BLOCKS);
+            if (CALLER.equals(caffeineExecutor))
+            {
+                builder.executor(Runnable::run);
+            }
+            else if (!POOL.equals(caffeineExecutor))
+            {
+                throw new IllegalArgumentException("caffeineExecutor must be " + POOL + " or " + CALLER + ", got " +
+                    caffeineExecutor);
+            }
+            caffeine = builder.build();
+            int slot = 0;
+            for (final IdKey[] chain : workload.keys)
+            {
+                for (final IdKey key : chain)
+                {
+                    caffeine.put(key, slot++);
+                }
+            }
+            caffeine.cleanUp();
+            if (caffeine.estimatedSize() != slot)
+            {
+                throw new IllegalStateException("Caffeine holds " + caffeine.estimatedSize() + " of " + slot + " ids");
+            }
+        }
+    }
+
+    /** The map peer, holding the same ids. */
+    @State(Scope.Thread)
+    public static class MapPeer
+    {
         ConcurrentHashMap<IdKey, Integer> map;
         final int[] slots = new int[BLOCKS];
 
         @Setup(Level.Trial)
         public void fill(final Workload workload)
         {
-            caffeine = Caffeine.newBuilder().maximumSize(G1_BLOCKS).build();
             map = new ConcurrentHashMap<>(2 * G1_BLOCKS);
             int slot = 0;
             for (final IdKey[] chain : workload.keys)
             {
                 for (final IdKey key : chain)
                 {
-                    caffeine.put(key, slot);
-                    map.put(key, slot);
-                    slot++;
+                    map.put(key, slot++);
                 }
             }
-            caffeine.cleanUp();
-            if (caffeine.estimatedSize() != slot || map.size() != slot)
+            if (map.size() != slot)
             {
-                throw new IllegalStateException("peers hold " + caffeine.estimatedSize() + " and " + map.size() +
-                    " of " + slot + " ids");
+                throw new IllegalStateException("the map holds " + map.size() + " of " + slot + " ids");
             }
         }
     }
@@ -290,7 +336,7 @@ public class MatchBenchmark
 
     @Benchmark
     @OperationsPerInvocation(BLOCKS)
-    public int concurrentHashMapGet(final Workload workload, final Peers peers)
+    public int concurrentHashMapGet(final Workload workload, final MapPeer peers)
     {
         final IdKey[] keys = workload.keys[workload.zipf.next()];
         int k = 0;

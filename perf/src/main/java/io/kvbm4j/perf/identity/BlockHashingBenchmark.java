@@ -47,7 +47,7 @@ public class BlockHashingBenchmark
 {
     static final int BLOCKS = 64;
     static final int BLOCK_TOKENS = 16;
-    static final int TOKENS = BLOCKS * BLOCK_TOKENS;
+    public static final int TOKENS = BLOCKS * BLOCK_TOKENS;
 
     @Param({"XXH3_128", "SHA_256"})
     public HashAlgorithm algorithm;
