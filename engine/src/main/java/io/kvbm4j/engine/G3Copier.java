@@ -22,6 +22,9 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  */
 final class G3Copier implements BlockCopier
 {
+    /** {@link #status} of a write refused because the G2 copy no longer matched its offload checksum. */
+    static final byte SOURCE_MISMATCH = -2;
+
     private final BlockCopier upper;
     private final DiskTier disk;
     private final G3Slots g3;
@@ -97,6 +100,11 @@ final class G3Copier implements BlockCopier
         if (dst == g3)
         {
             evictPending(record);
+            if (checksumReads && PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
+            {
+                status[record][i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
+                return TransferOutcome.FAILED;
+            }
             s = disk.write(idHi[record][i], idLo[record][i], saltId, g2.address(srcSlot), payloadBytes);
             status[record][i] = (byte)s.ordinal();
             return s == DiskStatus.OK || s == DiskStatus.ALREADY_PRESENT ? TransferOutcome.DONE : TransferOutcome.FAILED;

@@ -93,6 +93,8 @@ final class TierTransfers
     private final int[] g1Fresh;
     private Transfer staged;
     private boolean stopped;
+    /** What the first stop() found: whether the transfer thread ended (false: abandoned in a copy). */
+    private boolean stoppedCleanly;
     /** The G3 pool and copier, or null when G3 is off. */
     private final BlockPool g3;
     private final G3Copier g3Io;
@@ -309,7 +311,9 @@ final class TierTransfers
         g3Io.idHi[record][i] = hi;
         g3Io.idLo[record][i] = lo;
         g3Io.status[record][i] = -1;
-        stagedG3.add(b, d, 0);
+        // The G2 copy must still match what was taken from G1 before it becomes the disk's truth: the disk
+        // checksums whatever it is given, so a corrupt G2 copy written down would read back as valid.
+        stagedG3.add(b, d, settings.verifyG2() ? g2.table().checksum(b) : 0);
     }
 
     private boolean applyG3Offload(final Transfer t)
@@ -338,6 +342,10 @@ final class TierTransfers
             {
                 g3.release(d); // PARTIAL: back to G3's free list, never resident
                 counters.increment(Counter.G3_WRITE_FAILED_BLOCKS);
+                if (g3Io.status[record][i] == G3Copier.SOURCE_MISMATCH)
+                {
+                    counters.increment(Counter.CHECKSUM_MISMATCHES); // the G2 copy is bad: not written down
+                }
                 countFailure(outcome, false);
                 if (g3Io.status[record][i] == DiskStatus.OK.ordinal() && pendingEvicts < pendingEvictHi.length)
                 {
@@ -979,7 +987,7 @@ final class TierTransfers
     {
         if (stopped)
         {
-            return true;
+            return stoppedCleanly; // a thread abandoned by the first stop may still write memory
         }
         stopped = true;
         flushStaged(); // the transfer thread cancels what it has not started
@@ -1009,6 +1017,7 @@ final class TierTransfers
                 engine.recycle(engine.record(record));
             }
         }
+        stoppedCleanly = ended;
         return ended;
     }
 }

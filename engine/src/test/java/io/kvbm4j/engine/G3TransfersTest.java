@@ -331,4 +331,37 @@ class G3TransfersTest extends EngineFixture
         assertEquals(0, m.pool(Tier.G2).activeCount(), "G2 blocks unpinned");
         assertFalse(m.pool(Tier.G3).lookup(a.hi(0), a.lo(0)) >= 0);
     }
+
+    @Test
+    void aG2CopyCorruptedOnTheWayDownIsNeverWrittenToDiskSoNeverComesBack()
+    {
+        final FaultInjectingCopier copier = new FaultInjectingCopier();
+        copier.corruptOffload = true; // every G1→G2 copy flips a byte after the G1 checksum was taken
+        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 4, 16)).copier(copier));
+        final BlockIds a = chain(1, 4);
+        storeWithPayloads(m, a, 1);
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        storeWithPayloads(m, chain(2, 4), 2);
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        evictG1(m);
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        assertEquals(0, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "no corrupt copy went down to disk");
+        assertTrue(m.counters().get(Counter.CHECKSUM_MISMATCHES) >= 4, "each refused write is counted");
+        assertEquals(0, m.g3Counter(DiskCounter.WRITES));
+
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        final int available = m.matchOnboard(a, 4, 7, slots, onboard);
+        int got = onboard.hits();
+        if (onboard.pending())
+        {
+            got += m.awaitOnboard(onboard, slots, WAIT);
+        }
+        for (int i = 0; i < got; i++)
+        {
+            assertTrue(hasPayload(m.g1Memory(), slots[i], a.hi(i), a.lo(i)), "block " + i + " handed back is right");
+        }
+        assertTrue(available >= got);
+        releaseAll(m, slots, got);
+    }
 }

@@ -437,6 +437,29 @@ class TransfersTest extends EngineFixture
     }
 
     @Test
+    void aStopThatAbandonedAStuckCopyKeepsSayingSoSoCloseLeavesItsMemoryAlone() throws Exception
+    {
+        final FaultInjectingCopier copier = new FaultInjectingCopier();
+        copier.gate = new CountDownLatch(1);
+        final DefaultKvBlockManager m = open(Engines.builder(tiered(32, 64, "transfers.max-in-flight", "1",
+            "transfers.batch-blocks", "1")).copier(copier));
+        final BlockIds ids = chain(300, 1);
+        storeWithPayloads(m, ids, 30);
+        m.match(ids, 0, 0, new int[1]); // submit the write-back
+        assertTrue(copier.entered.await(10, TimeUnit.SECONDS), "the copy started and is stuck");
+        try
+        {
+            assertFalse(m.stopTransfers(50, TimeUnit.MILLISECONDS), "the stuck copy is abandoned");
+            assertFalse(m.stopTransfers(50, TimeUnit.MILLISECONDS),
+                "asked again, stop still says the thread was abandoned (close must not free its memory)");
+        }
+        finally
+        {
+            copier.gate.countDown();
+        }
+    }
+
+    @Test
     void writeThroughCopiesOnRegister()
     {
         final DefaultKvBlockManager m = open(tiered(8, 16, "transfers.offload", "write-through"));
