@@ -11,7 +11,7 @@ import java.util.Arrays;
  * allocation after construction. Invariants: {@code where[heap[i]] == i} for {@code i < size};
  * {@code where[s] == -1} iff s is not a member; every node orders no later than its children.
  */
-final class SlotHeap
+public final class SlotHeap
 {
     private final int[] heap;
     private final int[] where;
@@ -19,7 +19,7 @@ final class SlotHeap
     private final long[] tie;
     private int size;
 
-    SlotHeap(final int capacity)
+    public SlotHeap(final int capacity)
     {
         heap = new int[capacity];
         where = new int[capacity];
@@ -28,18 +28,18 @@ final class SlotHeap
         Arrays.fill(where, -1);
     }
 
-    int size()
+    public int size()
     {
         return size;
     }
 
-    boolean contains(final int slot)
+    public boolean contains(final int slot)
     {
         return where[slot] >= 0;
     }
 
     /** The member ranked first, or -1 when empty. */
-    int peek()
+    public int peek()
     {
         return size == 0 ? -1 : heap[0];
     }
@@ -61,7 +61,7 @@ final class SlotHeap
     }
 
     /** Adds a slot that is not a member. */
-    void add(final int slot, final double k, final long t)
+    public void add(final int slot, final double k, final long t)
     {
         if (where[slot] >= 0)
         {
@@ -75,7 +75,7 @@ final class SlotHeap
     }
 
     /** Removes a member. */
-    void remove(final int slot)
+    public void remove(final int slot)
     {
         final int i = where[slot];
         if (i < 0)
