@@ -2,7 +2,7 @@ package io.kvbm4j.tiers.cuda;
 
 import jcuda.driver.JCudaDriver;
 
-import io.kvbm4j.tiers.memory.SlotMemory;
+import io.kvbm4j.tiers.memory.StridedSlotMemory;
 
 /**
  * G1 device memory: one {@code cuMemAlloc} arena carved into {@code slotCount} slots of the block payload,
@@ -12,13 +12,8 @@ import io.kvbm4j.tiers.memory.SlotMemory;
  * <p>The slot pointers are made once here, so copies allocate nothing. Mapping immutable; bytes belong to
  * the slot's owner (runtime or transfer thread). Freed once by {@link #close()}.
  */
-public final class DeviceSlotMemory implements SlotMemory
+public final class DeviceSlotMemory extends StridedSlotMemory
 {
-    private static final long ALIGNMENT = 4096;
-
-    private final int slotCount;
-    private final long payloadBytes;
-    private final long stride;
     private final DevicePointer base = new DevicePointer();
     private final DevicePointer[] slots;
     private final boolean owned;
@@ -26,20 +21,13 @@ public final class DeviceSlotMemory implements SlotMemory
 
     private DeviceSlotMemory(final long baseAddress, final long stride, final int slotCount, final long payloadBytes)
     {
-        if (slotCount <= 0 || payloadBytes <= 0 || stride < payloadBytes)
-        {
-            throw new IllegalArgumentException("slotCount " + slotCount + ", payloadBytes " + payloadBytes +
-                ", stride " + stride + ": need counts > 0 and stride >= payloadBytes");
-        }
-        this.slotCount = slotCount;
-        this.payloadBytes = payloadBytes;
-        this.stride = stride;
+        super(slotCount, payloadBytes, stride);
         this.owned = false;
         final DevicePointer zero = new DevicePointer(); // address 0; slots are offsets from it
         this.slots = new DevicePointer[slotCount];
         for (int s = 0; s < slotCount; s++)
         {
-            slots[s] = new DevicePointer(zero, baseAddress + s * stride);
+            slots[s] = new DevicePointer(zero, slotAddress(baseAddress, s));
         }
     }
 
@@ -55,15 +43,8 @@ public final class DeviceSlotMemory implements SlotMemory
 
     public DeviceSlotMemory(final CudaDevice device, final int slotCount, final long payloadBytes)
     {
-        if (slotCount <= 0 || payloadBytes <= 0)
-        {
-            throw new IllegalArgumentException("slotCount " + slotCount + " and payloadBytes " + payloadBytes +
-                " must be > 0");
-        }
+        super(slotCount, payloadBytes, alignedStride(payloadBytes));
         device.makeCurrent();
-        this.slotCount = slotCount;
-        this.payloadBytes = payloadBytes;
-        this.stride = (payloadBytes + ALIGNMENT - 1) & -ALIGNMENT;
         this.owned = true;
         CudaDevice.check(JCudaDriver.cuMemAlloc(base, stride * slotCount), "cuMemAlloc of " + stride * slotCount +
             " bytes");
@@ -72,18 +53,6 @@ public final class DeviceSlotMemory implements SlotMemory
         {
             slots[s] = new DevicePointer(base, s * stride);
         }
-    }
-
-    @Override
-    public int slotCount()
-    {
-        return slotCount;
-    }
-
-    @Override
-    public long payloadBytes()
-    {
-        return payloadBytes;
     }
 
     /** Device address of a slot. */
@@ -102,12 +71,6 @@ public final class DeviceSlotMemory implements SlotMemory
     public boolean hostAccessible()
     {
         return false;
-    }
-
-    @Override
-    public boolean contiguous(final int first, final int count)
-    {
-        return first >= 0 && count > 0 && first + count <= slotCount && (count == 1 || stride == payloadBytes);
     }
 
     @Override
