@@ -23,7 +23,7 @@ PERF_JAR := perf/target/kvbm4j-perf.jar
 PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
 	perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
 
-.PHONY: build run test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk
+.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk
 
 build: $(BUILT)
 
@@ -34,7 +34,12 @@ $(BUILT): $(SOURCES)
 run: build
 	bin/kvbm4j demo $(ARGS)
 
-test:
+# What the tests need beyond a JDK, Maven and make (servers, Python packages), installed when missing:
+# every deps/*.sh, in name order; each is idempotent and says what it installs.
+deps:
+	@for f in deps/*.sh; do [ -e "$$f" ] || continue; bash "$$f" || exit 1; done
+
+test: deps
 	$(MVN) -B test
 
 clean:

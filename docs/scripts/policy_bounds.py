@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Clairvoyant reference points between LRU and Belady for docs/POLICIES.md.
 
-Replays a Mooncake-format trace under the semantics of shared/traces/README.md (leading-run hits, every id
+Replays a Mooncake-format trace under the semantics of traces/README.md (leading-run hits, every id
 of a request becomes resident, a request keeps its first C ids, evict down to C after each request, only
 resident leaves are candidates) with three orders:
   lru              least recently used (touched last-first), must match the reference table;

@@ -7,7 +7,7 @@ import io.kvbm4j.pool.BlockPool;
 
 /**
  * Policy-only replay of one (policy, capacity): drives a real {@link BlockPool} (metadata only, no ring,
- * no payload) with the semantics of {@code shared/traces/README.md}:
+ * no payload) with the semantics of {@code traces/README.md}:
  * <ul>
  *   <li>a request's hit is the longest run of its leading ids all resident;</li>
  *   <li>then every id of the request becomes resident (a request longer than the capacity keeps its

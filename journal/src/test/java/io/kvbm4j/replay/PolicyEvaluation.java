@@ -160,7 +160,7 @@ final class PolicyEvaluation
 
     /**
      * Prints the tables of all traces; args: [synthetic seed] [--synthetic-only]. Run from inside the
-     * repository, which has ../shared beside it.
+     * repository (the trace is in traces/).
      */
     public static void main(final String[] args)
     {

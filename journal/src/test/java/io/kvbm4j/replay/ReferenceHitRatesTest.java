@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** The reference table of shared/traces/README.md, reproduced within 0.0005. */
+/** The reference table of traces/README.md, reproduced within 0.0005. */
 class ReferenceHitRatesTest
 {
     private static final int[] CAPACITIES = {500, 1000, 2000, 4000, 8000, 16000, 32000};

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code kvbm4j replay}: replays a published trace or a kvbm4j journal offline, for every policy and
  * capacity asked, and reports block hit rates, the share of the LRU→OPT gap each policy closes, and
- * throughput. Semantics: shared/traces/README.md (see docs/REPLAY.md).
+ * throughput. Semantics: traces/README.md (see docs/REPLAY.md).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Replays a trace offline to compare eviction policies and size tiers.",

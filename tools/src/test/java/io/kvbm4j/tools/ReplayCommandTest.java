@@ -37,14 +37,14 @@ class ReplayCommandTest
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null)
         {
-            final Path candidate = dir.resolveSibling("shared").resolve("traces/mooncake_synthetic.jsonl");
+            final Path candidate = dir.resolve("traces/mooncake_synthetic.jsonl");
             if (Files.isRegularFile(candidate))
             {
                 return candidate;
             }
             dir = dir.getParent();
         }
-        throw new AssertionError("shared/traces/mooncake_synthetic.jsonl not found beside the repository");
+        throw new AssertionError("traces/mooncake_synthetic.jsonl not found in the repository");
     }
 
     /** A small trace: two conversations sharing a prefix, repeated. */

@@ -97,11 +97,14 @@ class CrashRestartTest
             }
             child.waitFor();
             assertNotEquals(0, child.exitValue());
-            verify(live, highest); // the second child then carries on from what the first left
+            // The second child carries on after every block the tier recovered, not only after the last
+            // ACK read: a write can land on disk after the child's last ACK line and before the SIGKILL.
+            highest = Math.max(highest, verify(live, highest));
         }
     }
 
-    private void verify(final Set<Long> live, final long highest) throws Exception
+    /** Checks every block the tier holds; returns the highest block number it recovered. */
+    private long verify(final Set<Long> live, final long highest) throws Exception
     {
         try (DiskTier tier = DiskTier.open(DiskTierConfig.posix(root, SLOTS, MAX));
              AlignedMemory dst = new AlignedMemory((int)SlotHeaderLayout.alignUp(MAX), 4096);
@@ -110,8 +113,10 @@ class CrashRestartTest
             final UnsafeBuffer d = dst.newBuffer();
             final UnsafeBuffer sc = scratch.newBuffer();
             assertTrue(live.size() <= tier.size(), live.size() + " acknowledged blocks, " + tier.size() + " recovered");
+            final long[] recoveredMax = {-1};
+            tier.forEachBlock((hi, lo, salt, length) -> recoveredMax[0] = Math.max(recoveredMax[0], Blocks.number(hi)));
             int hits = 0;
-            for (long i = 0; i <= highest + 1; i++)
+            for (long i = 0; i <= Math.max(highest, recoveredMax[0]) + 1; i++)
             {
                 final DiskStatus s = tier.read(Blocks.idHi(i), Blocks.idLo(i), Blocks.SALT, dst.address(), dst.length());
                 if (live.contains(i))
@@ -125,6 +130,7 @@ class CrashRestartTest
                 }
             }
             assertTrue(hits >= live.size());
+            return recoveredMax[0];
         }
     }
 }
