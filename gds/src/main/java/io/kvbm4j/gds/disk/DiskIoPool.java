@@ -185,8 +185,11 @@ final class DiskIoPool implements AutoCloseable
         for (int i = 0; i < n; i++)
         {
             workers[i] = new Worker(ios[i], "g3-io-" + i);
-            idle[idleTop++] = workers[n - 1 - i];
             freeOps[freeOpsTop++] = new BlockOp();
+        }
+        for (int i = n - 1; i >= 0; i--)
+        {
+            idle[idleTop++] = workers[i];
         }
         for (final Worker w : workers)
         {
