@@ -337,6 +337,8 @@ public final class ConfigLoader
         final int timeoutMs = r.integer("g3.driver-timeout-ms", 1, 600_000);
         final int degrade = r.integer("g3.degrade-after-failures", 1, 1_000_000);
         final int scan = r.integer("g3.scan-threads", 1, 64);
+        final int queueDepth = r.integer("g3.queue-depth", 1, DiskTierConfig.MAX_QUEUE_DEPTH);
+        final int partBytes = r.integer("g3.part-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
         if (slots == 0)
         {
             if (!root.isEmpty())
@@ -372,6 +374,8 @@ public final class ConfigLoader
         keys.put("g3.driver-timeout-ms", Integer.toString(timeoutMs));
         keys.put("g3.degrade-after-failures", Integer.toString(degrade));
         keys.put("g3.scan-threads", Integer.toString(scan));
+        keys.put("g3.queue-depth", Integer.toString(queueDepth));
+        keys.put("g3.part-bytes", Integer.toString(partBytes));
         try
         {
             return DiskTierConfig.fromMap(keys);
