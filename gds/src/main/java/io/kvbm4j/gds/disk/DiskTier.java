@@ -32,7 +32,14 @@ import io.kvbm4j.gds.cufile.PosixFiles;
  * {@link SlotIo} ({@link #newIo()}), on slots the owner handed it: that is how queue depths above 1
  * run (owner reserves, I/O thread writes, owner commits). Counters are atomic and readable anywhere.
  *
- * <p>Invariants: {@code free + reserved + indexed == slotCount}; a slot is indexed under the id its
+ * <p>Asynchronous path ({@link #submitWrite}, {@link #submitRead}, {@link #pollCompletions}; owner
+ * thread): {@code g3.queue-depth} I/O threads ({@link DiskIoPool}) move blocks, cut into parts, and
+ * take their checksums; the owner hands off and collects without ever blocking. A write is committed
+ * (index entry, then in-memory index) only in {@code pollCompletions}, after every part landed; a read
+ * pins its slot until its completion, so an eviction meanwhile frees the slot only afterwards
+ * ({@code DRAINING}); {@link #close} waits for running I/Os before releasing anything.
+ *
+ * <p>Invariants: {@code free + reserved + indexed + draining == slotCount}; a slot is indexed under the id its
  * index entry names; a read is a hit only after magic, version, header checksum, id, salt, length,
  * generation and payload checksum of the slot itself match, otherwise the slot is freed and counted
  * ({@link DiskCounter#CORRUPT_SLOTS}). A write is acknowledged (OK from {@link #write} or
