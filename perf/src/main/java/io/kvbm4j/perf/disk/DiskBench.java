@@ -60,7 +60,7 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; about 4 minutes: 1 s per run, G3 and fio 3 times
  * interleaved, I/O only and fio+verify once, no restart figure), or {@code make bench-disk ARGS=--full}
  * (3 s per run, 5 repeats, fio psync too, 1 M-block restart: about 30 minutes). Options:
- * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 1024
+ * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 512
  * --restart-blocks 0 --fio fio --path tier|engine} ({@code --fio none} skips fio; {@code --sizes none}
  * the throughput table).
  */
@@ -87,7 +87,7 @@ public final class DiskBench
         double seconds = 1;
         String sizes = "512K,2M,8M";
         String depths = "1,4,16";
-        long regionMiB = 1024;
+        long regionMiB = 512;
         int restartBlocks = 0;
         String fio = "fio";
         int repeats = 3;
