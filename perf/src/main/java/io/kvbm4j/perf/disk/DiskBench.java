@@ -57,7 +57,7 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * and times {@link DiskTier#open} twice from the index file, then once more with the index file deleted
  * (a header scan with 16 threads).
  *
-^ * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; 144 s of measurement: 1 s per run, G3 and fio 3 times
+ * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; 144 s of measurement: 1 s per run, G3 and fio 3 times
  * interleaved, I/O only and fio+verify once, no restart figure), or {@code make bench-disk ARGS=--full}
  * (3 s per run, 5 repeats, fio psync too, 1 M-block restart: about 30 minutes). Options:
  * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 512
