@@ -607,7 +607,7 @@ public final class DiskBench
             "--rw=write", "--direct=1", "--ioengine=libaio", "--iodepth=4", "--output-format=json"));
         runFio(List.of(fio, "--name=layout", "--filename=" + dir.resolve("fio-verify.dat"), "--size=" + size,
             "--bs=" + block, "--rw=write", "--direct=1", "--ioengine=libaio", "--iodepth=4", "--verify=xxhash",
-            "--do_verify=0", "--output-format=json"));
+            "--do_verify=0", "--verify_state_save=0", "--output-format=json"));
     }
 
     private static String runFio(final List<String> cmd) throws Exception
@@ -636,7 +636,8 @@ public final class DiskBench
             "--output-format=json"));
         if (verify)
         {
-            cmd.addAll(List.of("--verify=xxhash", "write".equals(op) ? "--do_verify=0" : "--do_verify=1"));
+            cmd.addAll(List.of("--verify=xxhash", "--verify_state_save=0",
+                "write".equals(op) ? "--do_verify=0" : "--do_verify=1"));
         }
         if (psync)
         {
