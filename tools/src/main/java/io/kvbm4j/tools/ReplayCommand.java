@@ -13,10 +13,12 @@ import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
+import io.kvbm4j.replay.CompactTrace;
 import io.kvbm4j.replay.JournalTraceReader;
 import io.kvbm4j.replay.MooncakeTraceReader;
 import io.kvbm4j.replay.PolicyKind;
 import io.kvbm4j.replay.PolicyReplay;
+import io.kvbm4j.replay.ReplayControl;
 import io.kvbm4j.replay.ReplayResult;
 import io.kvbm4j.replay.TraceException;
 import io.kvbm4j.replay.TraceReader;
@@ -90,6 +92,14 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--no-progress", description = "No progress bar (it is off anyway when stderr is not a terminal).")
     private boolean noProgress;
 
+    @Option(names = "--cache", paramLabel = "DIR", description = "Keep the parsed trace in DIR as a binary file and " +
+        "use it while the source's size and hash are unchanged (mooncake format).")
+    private Path cache;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for policy-only mode " +
+        "(default: the available processors).")
+    private int threads = Runtime.getRuntime().availableProcessors();
+
     @Override
     public Integer call()
     {
@@ -105,11 +115,21 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(), "--block-tokens: must be in 1..65536");
         }
-        final Supplier<TraceReader> source = source();
+        if (threads < 1 || threads > 1024)
+        {
+            throw new ParameterException(spec.commandLine(), "--threads: must be in 1..1024, got " + threads);
+        }
+        final Supplier<TraceReader> file = source();
+        if (cache != null && !format.equals("mooncake"))
+        {
+            throw new ParameterException(spec.commandLine(), "--cache: only for --format mooncake");
+        }
         final PrintWriter outWriter = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         try
         {
+            final CompactTrace compact = parse(file, err);
+            final Supplier<TraceReader> source = compact::reader;
             if (engine)
             {
                 if (payloadBytes < 128 || payloadBytes > (1 << 24) || payloadBytes % 128 != 0)
@@ -138,7 +158,7 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 return TierReplay.run(source, kinds, parseTiers(), csv, outWriter, err);
             }
-            return policyOnly(source, kinds, outWriter, err);
+            return policyOnly(compact, kinds, outWriter, err);
         }
         catch (final TraceException ex)
         {
@@ -148,7 +168,32 @@ public final class ReplayCommand implements Callable<Integer>
         }
     }
 
-    private int policyOnly(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final PrintWriter outWriter,
+    /** The trace parsed once: from the cache when it is current, else read (with a progress bar in MiB). */
+    private CompactTrace parse(final Supplier<TraceReader> file, final PrintWriter err)
+    {
+        final long total;
+        try (TraceReader r = file.get())
+        {
+            total = r.totalBytes();
+        }
+        try (Progress progress = Progress.open("parse", total, " MiB", 1 << 20, noProgress))
+        {
+            if (cache != null)
+            {
+                return CompactTrace.cached(trace, cache, file, progress, note ->
+                {
+                    err.println(note);
+                    err.flush();
+                });
+            }
+            try (TraceReader r = file.get())
+            {
+                return CompactTrace.read(r, progress);
+            }
+        }
+    }
+
+    private int policyOnly(final CompactTrace compact, final List<PolicyKind> kinds, final PrintWriter outWriter,
         final PrintWriter err)
     {
         // LRU and OPT are always run: they anchor gap_closed. Only the policies asked for are printed.
@@ -156,12 +201,54 @@ public final class ReplayCommand implements Callable<Integer>
         run.add(PolicyKind.LRU);
         run.add(PolicyKind.OPT);
         final long start = System.nanoTime();
-        final List<ReplayResult> results;
-        try (Progress progress = Progress.open(source, noProgress, err))
+        final ReplayControl control = new ReplayControl();
+        final long work = (long)compact.accesses() * capacities.length * run.size();
+        // Ctrl-C: the workers stop after their current request and what they replayed is written, marked partial.
+        final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+        final Thread onInterrupt = new Thread(() ->
         {
-            results = PolicyReplay.run(source, new ArrayList<>(run), capacities, progress);
+            control.stop();
+            try
+            {
+                written.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "replay-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try
+        {
+            final List<ReplayResult> results;
+            try (Progress progress = Progress.open("replay", work, " M accesses", 1_000_000, noProgress))
+            {
+                progress.follow(control);
+                results = PolicyReplay.run(compact, new ArrayList<>(run), capacities, threads, control);
+            }
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            report(compact, kinds, results, seconds, outWriter, err);
         }
-        final double seconds = (System.nanoTime() - start) / 1e9;
+        finally
+        {
+            written.countDown();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            }
+            catch (final IllegalStateException shuttingDown)
+            {
+                // Ctrl-C: the hook is running and returns now that the output is written.
+            }
+        }
+        return 0;
+    }
+
+    /** Prints (or writes) the results; a replay stopped early is marked partial everywhere it is written. */
+    private void report(final CompactTrace compact, final List<PolicyKind> kinds, final List<ReplayResult> results,
+        final double seconds, final PrintWriter outWriter, final PrintWriter err)
+    {
+        final boolean partial = results.stream().anyMatch(r -> r.requests() < compact.requests());
         final Map<Integer, Double> lru = new HashMap<>();
         final Map<Integer, Double> opt = new HashMap<>();
         for (final ReplayResult r : results)
@@ -186,22 +273,28 @@ public final class ReplayCommand implements Callable<Integer>
                 }
             }
         }
+        final String partialNote = partial ? ReplayReport.PARTIAL + " interrupted: each row covers the first " +
+            "'requests' requests of " + compact.requests() + "; gap_closed compares runs that stopped at different " +
+            "points" : null;
         if (csv)
         {
-            ReplayReport.writeCsv(outWriter, shown, lru, opt);
+            ReplayReport.writeCsv(outWriter, shown, lru, opt, partialNote);
         }
         else
         {
             printTable(outWriter, shown, lru, opt, seconds);
+            if (partial)
+            {
+                outWriter.println(partialNote);
+            }
         }
         outWriter.flush();
         if (out != null)
         {
-            final Path report = ReplayReport.write(out, trace.toString(), shown, lru, opt, null);
+            final Path report = ReplayReport.write(out, trace.toString(), shown, lru, opt, null, partialNote);
             err.println("report: " + report.toAbsolutePath());
             err.flush();
         }
-        return 0;
     }
 
     private void printTable(final PrintWriter w, final List<ReplayResult> shown, final Map<Integer, Double> lru,
@@ -298,10 +391,16 @@ public final class ReplayCommand implements Callable<Integer>
         }
     }
 
-    /** A progress bar on stderr, fed bytes read; silent when stderr is not a terminal or it is turned off. */
+    /**
+     * A progress bar on stderr, silent when stderr is not a terminal or it is turned off: fed bytes while
+     * parsing, or following a {@link ReplayControl}'s count of simulated accesses (with their rate) while
+     * replaying.
+     */
     static final class Progress implements LongConsumer, AutoCloseable
     {
         private final ProgressBar bar;
+        private Thread follower;
+        private volatile boolean closed;
         private long calls;
 
         private Progress(final ProgressBar bar)
@@ -309,29 +408,44 @@ public final class ReplayCommand implements Callable<Integer>
             this.bar = bar;
         }
 
-        static Progress open(final Supplier<TraceReader> source, final boolean off, final PrintWriter err)
+        static Progress open(final String task, final long total, final String unit, final long unitSize,
+            final boolean off)
         {
             if (off || System.console() == null)
             {
                 return new Progress(null);
             }
-            final long total;
-            try (TraceReader r = source.get())
-            {
-                total = r.totalBytes();
-            }
-            final ProgressBar bar = new ProgressBarBuilder().setTaskName("replay")
+            return new Progress(new ProgressBarBuilder().setTaskName(task)
                 .setInitialMax(total > 0 ? total : -1)
-                .setUnit(" MiB", 1 << 20)
+                .setUnit(unit, unitSize)
+                .showSpeed(new java.text.DecimalFormat("#,##0.0"))
                 .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
-            return new Progress(bar);
+                .build());
+        }
+
+        /** Steps the bar to the control's count every 200 ms, on a daemon thread, until closed. */
+        void follow(final ReplayControl control)
+        {
+            if (bar == null)
+            {
+                return;
+            }
+            follower = new Thread(() ->
+            {
+                while (!closed)
+                {
+                    bar.stepTo(control.done());
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+                }
+            }, "replay-progress");
+            follower.setDaemon(true);
+            follower.start();
         }
 
         @Override
         public void accept(final long bytes)
         {
-            if (bar != null && (++calls & 255) == 0)
+            if (bar != null && (++calls & 15) == 0)
             {
                 bar.stepTo(bytes);
             }
@@ -340,6 +454,11 @@ public final class ReplayCommand implements Callable<Integer>
         @Override
         public void close()
         {
+            closed = true;
+            if (follower != null)
+            {
+                java.util.concurrent.locks.LockSupport.unpark(follower);
+            }
             if (bar != null)
             {
                 bar.close();
