@@ -13,7 +13,7 @@ import java.util.Random;
  *
  * <p>Shape: sessions arrive over time and stay open for several turns, interleaved with the other live
  * sessions. A session starts from one of {@value #PREFIXES} shared tool/system prefixes (Zipf-popular,
- * 500..2,000 blocks) followed by its own initial context (a repository or document, 300..1,100 blocks);
+ * 700..1,900 blocks) followed by its own initial context (a repository or document, 200..1,000 blocks);
  * every turn resends the whole history plus 20..100 new blocks, and ends in a partial block whose id is
  * never seen again. Some sessions fork (a retry or a sub-agent shares the history so far). Deterministic for
  * a seed; writes ~200 MB for the defaults. Never commit its output.
@@ -35,7 +35,7 @@ public final class ProductionShapedTrace
         long nextId = 1;
         for (int p = 0; p < PREFIXES; p++)
         {
-            prefixes[p] = new long[500 + rnd.nextInt(1501)];
+            prefixes[p] = new long[700 + rnd.nextInt(1201)];
             for (int j = 0; j < prefixes[p].length; j++)
             {
                 prefixes[p][j] = scramble(nextId++);
@@ -77,7 +77,7 @@ public final class ProductionShapedTrace
                     {
                         p++;
                     }
-                    final int own = 300 + rnd.nextInt(801);
+                    final int own = 200 + rnd.nextInt(801);
                     history[s] = new long[prefixes[p].length + own + 2000];
                     System.arraycopy(prefixes[p], 0, history[s], 0, prefixes[p].length);
                     length[s] = prefixes[p].length;
@@ -122,11 +122,14 @@ public final class ProductionShapedTrace
         return accesses;
     }
 
-    /** A distinct non-negative id for each counter value below 2^62 (a bijection on 62 bits), so ids look random. */
+    /**
+     * A distinct id for each counter value below 2^32 (a bijection on 32 bits), so ids look random and have the
+     * 9-10 digits of published traces' ids.
+     */
     private static long scramble(final long counter)
     {
-        long x = (counter * 0x9E3779B97F4A7C15L) & 0x3FFFFFFFFFFFFFFFL;
-        x ^= x >>> 31;
+        long x = (counter * 0x9E3779B1L) & 0xFFFFFFFFL;
+        x ^= x >>> 16;
         return x;
     }
 

@@ -92,6 +92,10 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--no-progress", description = "No progress bar (it is off anyway when stderr is not a terminal).")
     private boolean noProgress;
 
+    @Option(names = "--no-anchors", description = "Policy-only mode: run only the policies asked for (by default " +
+        "LRU and OPT also run, as the anchors of gap_closed; without them gap_closed is empty unless both are asked).")
+    private boolean noAnchors;
+
     @Option(names = "--cache", paramLabel = "DIR", description = "Keep the parsed trace in DIR as a binary file and " +
         "use it while the source's size and hash are unchanged (mooncake format).")
     private Path cache;
@@ -198,8 +202,11 @@ public final class ReplayCommand implements Callable<Integer>
     {
         // LRU and OPT are always run: they anchor gap_closed. Only the policies asked for are printed.
         final Set<PolicyKind> run = new LinkedHashSet<>(kinds);
-        run.add(PolicyKind.LRU);
-        run.add(PolicyKind.OPT);
+        if (!noAnchors)
+        {
+            run.add(PolicyKind.LRU);
+            run.add(PolicyKind.OPT);
+        }
         final long start = System.nanoTime();
         final ReplayControl control = new ReplayControl();
         final long work = (long)compact.accesses() * capacities.length * run.size();
@@ -282,7 +289,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         else
         {
-            printTable(outWriter, shown, lru, opt, seconds);
+            printTable(outWriter, shown, lru, opt, seconds, compact.distinct());
             if (partial)
             {
                 outWriter.println(partialNote);
@@ -298,16 +305,18 @@ public final class ReplayCommand implements Callable<Integer>
     }
 
     private void printTable(final PrintWriter w, final List<ReplayResult> shown, final Map<Integer, Double> lru,
-        final Map<Integer, Double> opt, final double seconds)
+        final Map<Integer, Double> opt, final double seconds, final int distinct)
     {
         final ReplayResult first = shown.get(0);
-        w.printf(Locale.ROOT, "kvbm4j replay: %s (%s), %,d requests, %,d block accesses, %.1f s%n", trace, format,
-            first.requests(), first.accesses(), seconds);
+        w.printf(Locale.ROOT, "kvbm4j replay: %s (%s), %,d requests, %,d block accesses, %,d distinct blocks, " +
+            "%.1f s on %d threads%n", trace, format, first.requests(), first.accesses(), distinct, seconds, threads);
         w.printf(Locale.ROOT, "%n  %-10s %10s %10s %11s %14s%n", "policy", "capacity", "hit rate", "gap closed",
             "accesses/s");
         for (final ReplayResult r : shown)
         {
-            final double gap = r.gapClosed(lru.get(r.capacityBlocks()), opt.get(r.capacityBlocks()));
+            final Double l = lru.get(r.capacityBlocks());
+            final Double o = opt.get(r.capacityBlocks());
+            final double gap = l == null || o == null ? Double.NaN : r.gapClosed(l, o);
             w.printf(Locale.ROOT, "  %-10s %,10d %10.4f %11s %,14.0f%n", r.policy(), r.capacityBlocks(), r.hitRate(),
                 Double.isNaN(gap) ? "-" : String.format(Locale.ROOT, "%.3f", gap), r.accessesPerSecond());
         }
