@@ -400,12 +400,14 @@ public final class CompactTrace
         }
     }
 
-    /** Open addressing (hi, lo) → dense id, in order of first appearance. Building only. */
+    /**
+     * Open addressing (hi, lo) → dense id, in order of first appearance. One array of 3 longs per slot (lo, hi,
+     * dense id + 1; 0 = empty), so a lookup touches one cache line: the build is bound by these lookups (one
+     * per block access, over a table far larger than the caches). Building only.
+     */
     private static final class IdDictionary
     {
-        private long[] hi;
-        private long[] lo;
-        private int[] dense; // dense id + 1; 0 = empty
+        private long[] table;
         private long[] byDenseHi;
         private long[] byDenseLo;
         private int size;
@@ -414,9 +416,7 @@ public final class CompactTrace
         IdDictionary(final int capacity)
         {
             final int n = Integer.highestOneBit(Math.max(16, capacity) - 1) << 1;
-            hi = new long[n];
-            lo = new long[n];
-            dense = new int[n];
+            table = new long[3 * n];
             mask = n - 1;
             byDenseHi = new long[n / 2];
             byDenseLo = new long[n / 2];
@@ -424,17 +424,19 @@ public final class CompactTrace
 
         int intern(final long h, final long l)
         {
+            final long[] t = table;
             int i = (int)mix(h, l) & mask;
             while (true)
             {
-                final int d = dense[i];
+                final int at = 3 * i;
+                final long d = t[at + 2];
                 if (d == 0)
                 {
                     break;
                 }
-                if (lo[i] == l && hi[i] == h)
+                if (t[at] == l && t[at + 1] == h)
                 {
-                    return d - 1;
+                    return (int)d - 1;
                 }
                 i = (i + 1) & mask;
             }
@@ -443,9 +445,10 @@ public final class CompactTrace
                 grow();
                 return intern(h, l);
             }
-            hi[i] = h;
-            lo[i] = l;
-            dense[i] = size + 1;
+            final int at = 3 * i;
+            t[at] = l;
+            t[at + 1] = h;
+            t[at + 2] = size + 1;
             byDenseHi[size] = h;
             byDenseLo[size] = l;
             return size++;
@@ -461,26 +464,22 @@ public final class CompactTrace
 
         private void grow()
         {
-            final long[] oldHi = hi;
-            final long[] oldLo = lo;
-            final int[] oldDense = dense;
-            final int n = oldHi.length * 2;
-            hi = new long[n];
-            lo = new long[n];
-            dense = new int[n];
+            final long[] old = table;
+            final int n = (mask + 1) * 2;
+            table = new long[3 * n];
             mask = n - 1;
-            for (int i = 0; i < oldHi.length; i++)
+            for (int at = 0; at < old.length; at += 3)
             {
-                if (oldDense[i] != 0)
+                if (old[at + 2] != 0)
                 {
-                    int j = (int)mix(oldHi[i], oldLo[i]) & mask;
-                    while (dense[j] != 0)
+                    int j = (int)mix(old[at + 1], old[at]) & mask;
+                    while (table[3 * j + 2] != 0)
                     {
                         j = (j + 1) & mask;
                     }
-                    hi[j] = oldHi[i];
-                    lo[j] = oldLo[i];
-                    dense[j] = oldDense[i];
+                    table[3 * j] = old[at];
+                    table[3 * j + 1] = old[at + 1];
+                    table[3 * j + 2] = old[at + 2];
                 }
             }
             byDenseHi = java.util.Arrays.copyOf(byDenseHi, n / 2);

@@ -132,7 +132,16 @@ public final class ReplayCommand implements Callable<Integer>
         final PrintWriter err = spec.commandLine().getErr();
         try
         {
+            final long parseStart = System.nanoTime();
+            final long parseCpu = processCpuNanos();
             final CompactTrace compact = parse(file, err);
+            if (!csv)
+            {
+                err.printf(Locale.ROOT, "parsed: %,d requests, %,d block accesses, %,d distinct ids in %.2f s (%.2f s " +
+                    "of CPU)%n", compact.requests(), compact.accesses(), compact.distinct(),
+                    (System.nanoTime() - parseStart) / 1e9, (processCpuNanos() - parseCpu) / 1e9);
+                err.flush();
+            }
             final Supplier<TraceReader> source = compact::reader;
             if (engine)
             {
@@ -172,6 +181,13 @@ public final class ReplayCommand implements Callable<Integer>
         }
     }
 
+    /** CPU time of this process, all threads (the JIT and GC included), or 0 where the JVM does not say. */
+    private static long processCpuNanos()
+    {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof
+            com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+    }
+
     /** The trace parsed once: from the cache when it is current, else read (with a progress bar in MiB). */
     private CompactTrace parse(final Supplier<TraceReader> file, final PrintWriter err)
     {
@@ -208,6 +224,7 @@ public final class ReplayCommand implements Callable<Integer>
             run.add(PolicyKind.OPT);
         }
         final long start = System.nanoTime();
+        final long cpuStart = processCpuNanos();
         final ReplayControl control = new ReplayControl();
         final long work = (long)compact.accesses() * capacities.length * run.size();
         // Ctrl-C: the workers stop after their current request and what they replayed is written, marked partial.
@@ -234,6 +251,12 @@ public final class ReplayCommand implements Callable<Integer>
                 results = PolicyReplay.run(compact, new ArrayList<>(run), capacities, threads, control);
             }
             final double seconds = (System.nanoTime() - start) / 1e9;
+            if (!csv)
+            {
+                err.printf(Locale.ROOT, "replayed: %,d block accesses (all runs) in %.2f s (%.2f s of CPU)%n",
+                    control.done(), seconds, (processCpuNanos() - cpuStart) / 1e9);
+                err.flush();
+            }
             report(compact, kinds, results, seconds, outWriter, err);
         }
         finally
