@@ -92,6 +92,10 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--no-progress", description = "No progress bar (it is off anyway when stderr is not a terminal).")
     private boolean noProgress;
 
+    @Option(names = "--advise", paramLabel = "COST.yaml", description = "Tier sizing advice from the trace and this " +
+        "cost model (docs/REPLAY.md): hit rate per tier, prefill saved, transfer time and price over a grid of sizes.")
+    private Path advise;
+
     @Option(names = "--no-anchors", description = "Policy-only mode: run only the policies asked for (by default " +
         "LRU and OPT also run, as the anchors of gap_closed; without them gap_closed is empty unless both are asked).")
     private boolean noAnchors;
@@ -143,6 +147,10 @@ public final class ReplayCommand implements Callable<Integer>
                 err.flush();
             }
             final Supplier<TraceReader> source = compact::reader;
+            if (advise != null)
+            {
+                return advise(compact, outWriter, err);
+            }
             if (engine)
             {
                 if (payloadBytes < 128 || payloadBytes > (1 << 24) || payloadBytes % 128 != 0)
@@ -179,6 +187,30 @@ public final class ReplayCommand implements Callable<Integer>
             err.flush();
             return 2;
         }
+    }
+
+    private int advise(final CompactTrace compact, final PrintWriter outWriter, final PrintWriter err)
+    {
+        final TierAdvisor.CostModel model;
+        try
+        {
+            model = TierAdvisor.load(advise);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("kvbm4j replay: --advise " + advise + ": " + ex.getMessage());
+            err.flush();
+            return 2;
+        }
+        final List<TierAdvisor.Point> points = TierAdvisor.evaluate(compact, model);
+        TierAdvisor.print(outWriter, compact, model, points, csv);
+        outWriter.flush();
+        if (out != null)
+        {
+            err.println("report: " + TierAdvisor.report(out, trace.toString(), compact, model, points).toAbsolutePath());
+            err.flush();
+        }
+        return 0;
     }
 
     /** CPU time of this process, all threads (the JIT and GC included), or 0 where the JVM does not say. */
