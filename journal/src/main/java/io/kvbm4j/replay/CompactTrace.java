@@ -66,7 +66,7 @@ public final class CompactTrace
     /**
      * Reads a whole trace.
      *
-     * @param progress receives the bytes read every 1,024 requests (may be null).
+     * @param progress receives the bytes read every 64 requests (may be null).
      * @throws TraceException for malformed input, or a trace of more than 2^31 - 1 block accesses.
      */
     public static CompactTrace read(final TraceReader reader, final LongConsumer progress)
@@ -103,7 +103,7 @@ public final class CompactTrace
                 ids[accesses++] = dictionary.intern(req.ids.hi(j), req.ids.lo(j));
             }
             requests++;
-            if (progress != null && (requests & 1023) == 0)
+            if (progress != null && (requests & 63) == 0)
             {
                 progress.accept(reader.bytesRead());
             }

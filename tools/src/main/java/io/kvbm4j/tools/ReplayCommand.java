@@ -465,7 +465,6 @@ public final class ReplayCommand implements Callable<Integer>
         private final ProgressBar bar;
         private Thread follower;
         private volatile boolean closed;
-        private long calls;
 
         private Progress(final ProgressBar bar)
         {
@@ -509,7 +508,7 @@ public final class ReplayCommand implements Callable<Integer>
         @Override
         public void accept(final long bytes)
         {
-            if (bar != null && (++calls & 15) == 0)
+            if (bar != null)
             {
                 bar.stepTo(bytes);
             }
