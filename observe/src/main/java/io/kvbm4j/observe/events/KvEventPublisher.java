@@ -75,12 +75,12 @@ public final class KvEventPublisher implements KvEventSink, AutoCloseable
             socket = context.createSocket(SocketType.PUB);
             socket.setSndHWM(settings.highWaterMark());
             socket.setLinger(1000);
-            open(socket, settings.endpoint(), "kv-events.endpoint", source);
+            open(socket, settings.endpoint(), KvEventSettings.binds(settings.endpoint()), "kv-events.endpoint", source);
             if (!settings.replayEndpoint().isEmpty())
             {
                 final ZMQ.Socket router = context.createSocket(SocketType.ROUTER);
                 router.setLinger(0);
-                open(router, settings.replayEndpoint(), "kv-events.replay-endpoint", source);
+                open(router, settings.replayEndpoint(), true, "kv-events.replay-endpoint", source); // always binds, as vLLM's
                 this.replay = new ReplayBuffer(settings.bufferBatches());
                 server = new ReplayServer(router, replay);
             }
@@ -103,21 +103,22 @@ public final class KvEventPublisher implements KvEventSink, AutoCloseable
         LOG.log(System.Logger.Level.INFO, "KV events: {0}", settings);
     }
 
-    private static void open(final ZMQ.Socket socket, final String endpoint, final String key, final String source)
+    private static void open(
+        final ZMQ.Socket socket, final String endpoint, final boolean bind, final String key, final String source)
     {
         try
         {
-            final boolean ok = KvEventSettings.binds(endpoint) ? socket.bind(endpoint) : socket.connect(endpoint);
+            final boolean ok = bind ? socket.bind(endpoint) : socket.connect(endpoint);
             if (!ok)
             {
-                throw new ConfigException(source + ": " + key + ": cannot " +
-                    (KvEventSettings.binds(endpoint) ? "bind" : "connect") + " " + endpoint);
+                throw new ConfigException(source + ": " + key + ": cannot " + (bind ? "bind" : "connect") + " " +
+                    endpoint);
             }
         }
         catch (final ZMQException | IllegalArgumentException ex)
         {
-            throw new ConfigException(source + ": " + key + ": cannot " +
-                (KvEventSettings.binds(endpoint) ? "bind" : "connect") + " " + endpoint + ": " + ex.getMessage(), ex);
+            throw new ConfigException(source + ": " + key + ": cannot " + (bind ? "bind" : "connect") + " " +
+                endpoint + ": " + ex.getMessage(), ex);
         }
     }
 
