@@ -7,6 +7,7 @@ import java.util.List;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.ConfigException;
 import io.kvbm4j.config.EngineConfig;
+import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.engine.Engines;
 import io.kvbm4j.observe.events.KvEventPublisher;
@@ -88,7 +89,9 @@ public final class Observability implements AutoCloseable
             {
                 final int[] capacities = new int[Tier.values().length];
                 capacities[Tier.G1.ordinal()] = config.g1Blocks();
-                capacities[Tier.G2.ordinal()] = config.g2Blocks();
+                // G2 (and G3 below it) serve hits only when blocks move: G1 memory configured
+                final boolean moves = config.transfers().g1Memory() != TransferSettings.G1Memory.NONE;
+                capacities[Tier.G2.ordinal()] = moves ? config.g2Blocks() : 0;
                 capacities[Tier.G3.ordinal()] = config.g3() == null ? 0 : config.g3().slotCount();
                 curves = new MissRatioCurves(metricsSettings.mrcRate(), 0x6b76626d346aL, capacities, 1_000_000_000L);
                 sinks.add(curves);
