@@ -80,7 +80,7 @@ public final class ShardsMrc
         else
         {
             final int p = (int)previous;
-            final int distance = last.size() - 1 - prefix(p); // live marks after p: distinct ids since
+            final int distance = last.size() - prefix(p); // live marks after p (p is one of the size marks): distinct ids since
             add(p, -1);
             if (distance >= histogram.length)
             {
