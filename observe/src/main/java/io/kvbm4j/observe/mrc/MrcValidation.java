@@ -38,7 +38,7 @@ public final class MrcValidation
         final int ids = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
         final int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         final double rate = args.length > 3 ? Double.parseDouble(args[3]) : 0.01;
-        final long[] trace = TraceGenerator.trace(ids * 4, 0.25, 20261202L);
+        final long[] trace = TraceGenerator.trace(ids * 4 + ids / 20, 0.25, 20261202L); // a little over ids distinct
         final int[] capacities = {1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
             2_000_000};
         report("generated trace: " + trace.length + " references, " + distinct(trace) + " distinct ids", trace,
