@@ -12,7 +12,7 @@ import java.util.Locale;
  * Validates the sampled curves against the exact LRU curve (rate 1, Mattson's stack algorithm, checked equal
  * to an LRU cache by ShardsMrcTest), as docs/EVENTS_METRICS.md reports:
  * <pre>
- * java -Xmx3g -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation generated [ids] [seeds] [rate]
+ * java -Xmx3g -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation generated [ids] [seeds] [rate,rate...]
  * java -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation mooncake traces/mooncake_synthetic.jsonl [seeds]
  * </pre>
  * {@code generated}: a seeded {@link TraceGenerator} trace of {@code ids} distinct ids (default 2,000,000; 4
@@ -37,12 +37,13 @@ public final class MrcValidation
         }
         final int ids = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
         final int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        final double rate = args.length > 3 ? Double.parseDouble(args[3]) : 0.01;
+        final double[] rates = args.length > 3 ? java.util.Arrays.stream(args[3].split(","))
+            .mapToDouble(Double::parseDouble).toArray() : new double[] {0.01};
         final long[] trace = TraceGenerator.trace(ids * 4 + ids / 20, 0.25, 20261202L); // a little over ids distinct
         final int[] capacities = {1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
             2_000_000};
         report("generated trace: " + trace.length + " references, " + distinct(trace) + " distinct ids", trace,
-            capacities, new double[] {rate}, seeds);
+            capacities, rates, seeds);
     }
 
     private static void mooncake(final Path file, final int seeds) throws IOException
@@ -93,6 +94,7 @@ public final class MrcValidation
         for (final double rate : rates)
         {
             final double[] worst = new double[seeds];
+            final double[] worstAt = new double[capacities.length];
             final long[] memory = new long[seeds];
             for (int s = 0; s < seeds; s++)
             {
@@ -103,14 +105,22 @@ public final class MrcValidation
                 }
                 for (int c = 0; c < capacities.length; c++)
                 {
-                    worst[s] = Math.max(worst[s], Math.abs(sampled.hitRatio(capacities[c]) - want[c]));
+                    final double error = Math.abs(sampled.hitRatio(capacities[c]) - want[c]);
+                    worst[s] = Math.max(worst[s], error);
+                    worstAt[c] = Math.max(worstAt[c], error);
                 }
                 memory[s] = sampled.memoryBytes();
             }
             Arrays.sort(worst);
             Arrays.sort(memory);
+            final StringBuilder at = new StringBuilder();
+            for (int c = 0; c < capacities.length; c++)
+            {
+                at.append(String.format(Locale.ROOT, " %,d: %.4f", capacities[c], worstAt[c]));
+            }
             System.out.println(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %,d KiB |", rate, worst[seeds / 2],
                 worst[seeds - 1], memory[seeds / 2] / 1024));
+            System.out.println("    max error over seeds by capacity:" + at);
         }
     }
 
