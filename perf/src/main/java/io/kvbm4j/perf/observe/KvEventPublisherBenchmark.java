@@ -39,6 +39,12 @@ import io.kvbm4j.observe.events.KvEventSettings;
  *
  * <p>Run: {@code java -cp "perf/target/kvbm4j-perf.jar:perf/target/lib/*" io.kvbm4j.perf.BenchMain
  * KvEventPublisherBenchmark -f 1 -wi 2 -i 3}
+ *
+ * <p>On a loaded shared machine the wall-clock score says more about the load than the code; {@link #main}
+ * runs the same invocation for a few seconds and also divides by CPU time, the publishing thread's and the
+ * whole process's (publisher, ZMQ I/O thread and the draining subscriber together):
+ * {@code java -cp "perf/target/kvbm4j-perf.jar:perf/target/lib/*" io.kvbm4j.perf.observe.KvEventPublisherBenchmark
+ * [seconds] [array|map]}
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -151,5 +157,39 @@ public class KvEventPublisherBenchmark
         p.time += 1_000;
         p.publisher.endOfBatch(p.time);
         return p.publisher.batches();
+    }
+
+    public static void main(final String[] args) throws InterruptedException
+    {
+        final long seconds = args.length > 0 ? Long.parseLong(args[0]) : 5;
+        final Publisher p = new Publisher();
+        p.encoding = args.length > 1 ? args[1] : "array";
+        p.hash = "uint64";
+        p.batchEvents = 512;
+        p.open();
+        final KvEventPublisherBenchmark bench = new KvEventPublisherBenchmark();
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        for (int i = 0; i < 2_000; i++)
+        {
+            bench.publishStoredRuns(p); // warm-up
+        }
+        final long wall0 = System.nanoTime();
+        final long cpu0 = threads.getCurrentThreadCpuTime();
+        final long proc0 = os.getProcessCpuTime();
+        long blocks = 0;
+        while (System.nanoTime() - wall0 < seconds * 1_000_000_000L)
+        {
+            bench.publishStoredRuns(p);
+            blocks += EVENTS * RUN;
+        }
+        final double wall = (System.nanoTime() - wall0) / 1e9;
+        final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+        final double proc = (os.getProcessCpuTime() - proc0) / 1e9;
+        p.close();
+        System.out.printf(java.util.Locale.ROOT, "%s: %,d block events in %.2f s wall: %,.0f/s wall, %,.0f per " +
+            "publisher-thread CPU second, %,.0f per process CPU second (load %.1f)%n", p.encoding, blocks, wall,
+            blocks / wall, blocks / cpu, blocks / proc, os.getSystemLoadAverage());
     }
 }
