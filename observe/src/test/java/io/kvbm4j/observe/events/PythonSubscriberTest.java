@@ -91,11 +91,11 @@ class PythonSubscriberTest
             reader.start();
             expectLine(lines, "READY", python);
             // Serve until the subscriber has seen a live batch (a SUB socket joins asynchronously).
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             String live = null;
             while (live == null)
             {
-                assertTrue(System.nanoTime() < deadline, "the subscriber saw no live batch in 60 s: " + lines);
+                assertTrue(System.nanoTime() < deadline, "the subscriber saw no live batch in 180 s: " + lines);
                 serving.serve(5);
                 serving.settle();
                 live = pollPrefix(lines, "LIVE ", 50);
