@@ -7,9 +7,10 @@ import com.lmax.disruptor.EventHandler;
 
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.pipeline.BlockEvent;
+import io.kvbm4j.pipeline.BlockEventType;
 
 /**
- * What the engine registered, offloaded and evicted, recorded straight from the ring by a second handler,
+ * What the engine stored and removed in each tier, recorded straight from the ring by a second handler,
  * independently of the adapter under test: one entry per block, in ring order.
  */
 public final class RingRecorder implements EventHandler<BlockEvent>
@@ -23,17 +24,16 @@ public final class RingRecorder implements EventHandler<BlockEvent>
     @Override
     public void onEvent(final BlockEvent event, final long sequence, final boolean endOfBatch)
     {
-        switch (event.type)
+        for (int i = 0; i < event.count; i++)
         {
-            case REGISTER:
-            case OFFLOAD:
-                add(new Entry(true, Tier.values()[event.tier], event.idHi, event.idLo));
-                break;
-            case EVICT:
-                add(new Entry(false, Tier.values()[event.tier], event.idHi, event.idLo));
-                break;
-            default:
-                break;
+            if (event.type == BlockEventType.STORED && !event.has(i, BlockEvent.DEDUP))
+            {
+                add(new Entry(true, Tier.values()[event.tier], event.idHi[i], event.idLo[i]));
+            }
+            else if (event.type == BlockEventType.REMOVED)
+            {
+                add(new Entry(false, Tier.values()[event.tier], event.idHi[i], event.idLo[i]));
+            }
         }
     }
 

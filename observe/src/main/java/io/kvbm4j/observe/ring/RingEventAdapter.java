@@ -10,21 +10,22 @@ import io.kvbm4j.pipeline.BlockEvent;
  * The observe module's only contact with the engine's ring: a ring handler that turns block events into
  * {@link KvEventSink} calls. Everything else in the module is written against the sink.
  *
- * <p>Today's events (main, before the engine's second pass) map as:
+ * <p>The ring's run events (one entry per call and kind of change, up to {@link BlockEvent#RUN} blocks, a
+ * tier on every entry) map as:
  * <pre>
- * REGISTER (G1)            stored(G1) + accessed      a block became resident in G1 (also after an onboard)
- * OFFLOAD (G2)             stored(G2)                 a copy landed in G2
- * EVICT (G1 or G2)         removed(tier)              the block left that tier
- * MATCH_HIT, DEDUP         accessed                   a requested block was found cached
- * everything else          nothing
+ * STORED, block not DEDUP        stored(tier)          a block became resident there (G1 register/commit/onboard,
+ *                                                      G2/G3 copy landed, G3 restored at start)
+ * STORED in G1 (DEDUP or not)    accessed              a requested block was computed (or found registered)
+ * MATCH, block not MISS          accessed              a requested block was found cached in G1
+ * REMOVED                        removed(tier)         evicted, or dropped after a failed verification
+ * everything else                nothing
  * </pre>
- * G3 has no events on main yet, so G3 residency is not published until the engine puts it on the ring
- * (the STORED/REMOVED events with a tier will). Registrations on the ring carry no tokens yet, so
- * BlockStored goes out with an empty {@code token_ids}.
+ * Registrations on the ring carry no tokens yet, so BlockStored goes out with an empty {@code token_ids}.
  *
- * <p>Consecutive stores into one tier whose parents chain (each block the child of the one before) become
- * one {@code stored} call, as vLLM sends one BlockStored per run of a request's blocks; consecutive removals
- * from one tier become one {@code removed} call. A run ends at the end of each ring batch, so no event waits.
+ * <p>Consecutive stored blocks of one tier whose parents chain (each block the child of the one before)
+ * become one {@code stored} call, as vLLM sends one BlockStored per run of a request's blocks; consecutive
+ * removals from one tier become one {@code removed} call. A run ends at the end of each ring batch, so no
+ * event waits.
  *
  * <p>Owned by its ring handler thread.
  */
@@ -36,6 +37,7 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
     private static final int STORED = 1;
     private static final int REMOVED = 2;
     private static final Tier[] TIERS = Tier.values();
+    private static final int G1 = Tier.G1.ordinal();
     private static final int[] NO_TOKENS = new int[0];
 
     private final KvEventSink[] sinks;
@@ -58,21 +60,36 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
     public void onEvent(final BlockEvent event, final long sequence, final boolean endOfBatch)
     {
         lastTime = event.timeNanos;
+        final int n = event.count;
         switch (event.type)
         {
-            case REGISTER:
-                access(event.idHi, event.idLo);
-                store(event.tier, event.idHi, event.idLo, event.parentHi, event.parentLo);
+            case STORED:
+                for (int i = 0; i < n; i++)
+                {
+                    if (event.tier == G1)
+                    {
+                        access(event.idHi[i], event.idLo[i]);
+                    }
+                    if (!event.has(i, BlockEvent.DEDUP))
+                    {
+                        store(event.tier, event.idHi[i], event.idLo[i], event.parentHi[i], event.parentLo[i]);
+                    }
+                }
                 break;
-            case OFFLOAD:
-                store(event.tier, event.idHi, event.idLo, event.parentHi, event.parentLo);
+            case REMOVED:
+                for (int i = 0; i < n; i++)
+                {
+                    remove(event.tier, event.idHi[i], event.idLo[i]);
+                }
                 break;
-            case EVICT:
-                remove(event.tier, event.idHi, event.idLo);
-                break;
-            case MATCH_HIT:
-            case DEDUP:
-                access(event.idHi, event.idLo);
+            case MATCH:
+                for (int i = 0; i < n; i++)
+                {
+                    if (!event.has(i, BlockEvent.MISS))
+                    {
+                        access(event.idHi[i], event.idLo[i]);
+                    }
+                }
                 break;
             default:
                 break;
