@@ -91,9 +91,9 @@ public final class EngineMetrics
                 x -> (double)capacity(Tier.G1) * blockBytes, x -> (double)capacity(Tier.G2) * blockBytes,
                 x -> (double)capacity(Tier.G3) * blockBytes});
         gauge(registry, "kvbm4j_tier_resident_blocks", "Blocks resident (registered, cached or in use) in each " +
-                "tier, from the engine's residency events (G3: none on the ring yet).", "tier",
-            new String[] {"G1", "G2"}, new ToDoubleFunction[] {
-                x -> residency.resident(Tier.G1), x -> residency.resident(Tier.G2)});
+                "tier, from the engine's residency events.", "tier",
+            new String[] {"G1", "G2", "G3"}, new ToDoubleFunction[] {
+                x -> residency.resident(Tier.G1), x -> residency.resident(Tier.G2), x -> residency.resident(Tier.G3)});
         counter(registry, "kvbm4j_lookup_blocks_total", "Blocks asked for by match, by result in G1.", "result",
             new String[] {"hit", "miss"}, new Counter[] {Counter.MATCH_HIT_BLOCKS, Counter.MATCH_MISS_BLOCKS});
         counter(registry, "kvbm4j_onboarded_blocks_total", "Blocks brought back up from a lower tier (hits there).",
