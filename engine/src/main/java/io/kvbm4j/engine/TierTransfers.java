@@ -892,7 +892,10 @@ final class TierTransfers
         return ready;
     }
 
-    /** Polls until finished or the deadline; parks briefly between polls (the caller chose to wait). */
+    /**
+     * Polls until finished or the deadline; between polls it parks briefly (the caller chose to wait), or, on
+     * an invoker, runs the transfer engine's duty cycle itself.
+     */
     int await(final Onboard onboard, final int[] slotsOut, final long timeoutNanos)
     {
         final long deadline = System.nanoTime() + timeoutNanos;
@@ -903,8 +906,27 @@ final class TierTransfers
             {
                 return r;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            pause(20_000);
         }
+    }
+
+    /** Between two polls of a waiting caller: the invoker runs a duty cycle, a thread gets time to work. */
+    private void pause(final long parkNanos)
+    {
+        if (engine.invokerMode())
+        {
+            engine.invoke();
+        }
+        else
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(parkNanos);
+        }
+    }
+
+    /** Invoker mode (tests): one duty cycle of the transfer engine on this thread. @return the work done. */
+    int invoke()
+    {
+        return engine.invoke();
     }
 
     /**
@@ -927,7 +949,7 @@ final class TierTransfers
             {
                 return false;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            pause(50_000);
         }
     }
 
