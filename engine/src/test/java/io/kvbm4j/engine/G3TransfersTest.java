@@ -20,6 +20,7 @@ import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.Onboard;
+import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.gds.disk.DiskCounter;
@@ -128,6 +129,32 @@ class G3TransfersTest extends EngineFixture
         releaseAll(m, slots, n);
         assertEquals(n, m.match(ids, n, 8, slots), "in G1 again");
         releaseAll(m, slots, n);
+    }
+
+    @Test
+    void aG3OnboardIsReadIntoG2ThenCopiedToG1OnTheSameTicket()
+    {
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
+        final BlockIds a = onlyInG3(m);
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
+        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots), "staging: nothing has run");
+        assertTrue(m.invokeTransfers() > 0, "the G3→G2 read");
+        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots),
+            "the stage is applied (in G2 now) and the G2→G1 leg submitted on the same record");
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(m.pool(Tier.G2).lookup(a.hi(i), a.lo(i)) >= 0, "block " + i + " staged in G2");
+        }
+        assertTrue(m.invokeTransfers() > 0, "the G2→G1 copy");
+        assertEquals(4, m.pollOnboard(onboard, slots), "the same ticket hands the blocks out");
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(hasPayload(m.g1Memory(), slots[i], a.hi(i), a.lo(i)), "block " + i + " bytes");
+        }
+        assertEquals(0, m.pollOnboard(onboard, slots), "collected: nothing outstanding");
+        releaseAll(m, slots, 4);
     }
 
     @Test
