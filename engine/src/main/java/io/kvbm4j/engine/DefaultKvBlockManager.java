@@ -609,6 +609,16 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return n == 0 ? 0 : g1.table().requestId(slots[0]);
     }
 
+    /**
+     * Publishes what the manager found when it opened (the G3 blocks restored from disk, STORED G3 flagged
+     * RESTORED) now, instead of on the first call that uses the ring. Owner thread; may wait for ring room.
+     */
+    public void publishStartup()
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        writer.publishStartup();
+    }
+
     @Override
     public BlockState state(final int slot)
     {

@@ -281,7 +281,8 @@ public final class Engines
                     counters, clock, config.blockTokens(), config.metadataMaxEntries());
                 if (g3 != null)
                 {
-                    publishRestored(sequencer, g3);
+                    final BlockPool restored = g3;
+                    sequencer.writer.onFirstClaim(() -> publishRestored(sequencer, restored)); // on the owner thread
                 }
                 TierTransfers transfers = null;
                 if (g1Memory != null)
@@ -369,7 +370,8 @@ public final class Engines
         /** The salt id G3 slots carry: the default tenant's salt (its high half). */
         /**
          * Tells the ring about the G3 blocks found on disk at start (STORED G3, flagged RESTORED), so the metadata
-         * store and every handler know what G3 holds. Start-up, not the serving path: waits for ring room.
+         * store and every handler know what G3 holds. Runs on the owner thread's first claim (the ring has a single
+         * producer, which need not be the thread that opened the manager); waits for ring room, once.
          */
         private static void publishRestored(final Sequencer sequencer, final BlockPool g3)
         {

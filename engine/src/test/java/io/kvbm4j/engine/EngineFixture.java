@@ -88,6 +88,7 @@ public abstract class EngineFixture
                 if (!m.isClosed())
                 {
                     assertNull(m.checkInvariants(), "pool invariants after the test");
+                    m.publishStartup(); // a manager reopened on G3 and not called since
                     assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS), "handlers drained");
                     assertNull(checkers.get(m).compare(m), "every tier's residency rebuilt from the ring events");
                 }

@@ -260,6 +260,30 @@ class G3TransfersTest extends EngineFixture
     }
 
     @Test
+    void aManagerReopenedOnG3ByOneThreadServesFromAnotherAndTellsTheRingWhatDiskHolds() throws Exception
+    {
+        final DefaultKvBlockManager first = openInvoked(tiered(8, 4, 16));
+        final BlockIds a = chain(1, 4);
+        storeWithPayloads(first, a, 1);
+        settle(first);
+        first.close();
+        // Opened on another thread (as a service's main thread would), then used only from this one: the ring
+        // has a single producer, so the restored blocks are published on this thread's first call.
+        final java.util.concurrent.atomic.AtomicReference<DefaultKvBlockManager> opened =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread opener = new Thread(() -> opened.set(openInvoked(tiered(8, 4, 16))), "opener");
+        opener.start();
+        opener.join();
+        final DefaultKvBlockManager second = opened.get();
+        assertEquals(4, second.counters().get(Counter.G3_RESTORED_BLOCKS));
+        assertOnboardsByteForByte(second, a);
+        assertTrue(second.awaitHandlers(10, java.util.concurrent.TimeUnit.SECONDS));
+        final io.kvbm4j.metadata.BlockRecord record = new io.kvbm4j.metadata.BlockRecord();
+        assertTrue(second.metadata().read(a.hi(3), a.lo(3), record));
+        assertTrue(record.residentIn(Tier.G3), "the restored block's record says G3");
+    }
+
+    @Test
     void aFullG3DropsWritesAndTheDroppedBlocksAreMisses()
     {
         final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 2));
