@@ -43,8 +43,14 @@ public final class KvClient implements AutoCloseable
 
     /** What HELLO asks for. */
     public record Hello(String model, String tenant, String lora, long loraVersion, int mode, int checksum,
-        int blockTokens, long blockBytes)
+        int blockTokens, long blockBytes, int version)
     {
+        public Hello(final String model, final String tenant, final String lora, final long loraVersion,
+            final int mode, final int checksum, final int blockTokens, final long blockBytes)
+        {
+            this(model, tenant, lora, loraVersion, mode, checksum, blockTokens, blockBytes, Protocol.VERSION);
+        }
+
         /** The service's model, this tenant, no LoRA, mapped, XXH3-64, any geometry. */
         public Hello(final String model, final String tenant)
         {
@@ -64,6 +70,12 @@ public final class KvClient implements AutoCloseable
         public Hello withChecksum(final int kind)
         {
             return new Hello(model, tenant, lora, loraVersion, mode, kind, blockTokens, blockBytes);
+        }
+
+        /** Another protocol version in HELLO (tests of the version check). */
+        public Hello withVersionForTests(final int other)
+        {
+            return new Hello(model, tenant, lora, loraVersion, mode, checksum, blockTokens, blockBytes, other);
         }
     }
 
@@ -112,7 +124,7 @@ public final class KvClient implements AutoCloseable
     {
         this.channel = channel;
         begin(Protocol.OP_HELLO);
-        out.putShort((short)Protocol.VERSION);
+        out.putShort((short)hello.version());
         out.put((byte)hello.checksum());
         out.put((byte)hello.mode());
         out.putInt(hello.blockTokens());
