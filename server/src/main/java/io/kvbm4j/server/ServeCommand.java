@@ -53,9 +53,10 @@ public final class ServeCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final EngineConfig engineConfig = overrides.isEmpty() ?
-            config == null ? ConfigLoader.defaults() : ConfigLoader.load(config) :
-            ConfigLoader.withOverrides(config, overrides);
+        // G1 is the service's shared-memory file: it has host memory whatever the file says (G3 needs that).
+        final Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.putIfAbsent("tiers.g1-memory", "host");
+        final EngineConfig engineConfig = ConfigLoader.withOverrides(config, all);
         final ServerSettings settings = new ServerSettings(socket.toAbsolutePath(),
             shmDir != null ? shmDir : ServerSettings.defaultShmDir(), leaseTtlMs, queue, maxConnections, maxLeases,
             copyTenants);

@@ -18,7 +18,7 @@ final class TestServers
     static String yaml(final Path g3Root)
     {
         return "model: tiny-test\n" +
-            "tiers:\n  g1-blocks: 64\n  g2-blocks: 32\n" +
+            "tiers:\n  g1-blocks: 64\n  g2-blocks: 32\n  g1-memory: host\n" +
             "transfers:\n  admission: always\n" +
             "ring:\n  size: 4096\n" +
             (g3Root == null ? "" : "g3:\n  slot-count: 256\n  root: " + g3Root + "\n");
