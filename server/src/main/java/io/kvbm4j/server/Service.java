@@ -3,6 +3,7 @@ package io.kvbm4j.server;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -78,7 +79,7 @@ final class Service implements Runnable
     private long lastExpiryMs;
     private volatile boolean running = true;
     private volatile boolean stopped;
-    private Thread thread;
+    private volatile Thread thread;
 
     Service(final EngineSide engine, final MappedFileSlotMemory memory, final EngineConfig config,
         final ServerSettings settings, final EpochClock clock)
@@ -131,6 +132,7 @@ final class Service implements Runnable
         }
         if (requests.offer(connection))
         {
+            LockSupport.unpark(thread); // the serving thread may be parked by its idle strategy: wake it now
             return true;
         }
         stats[Stat.BUSY.ordinal()].incrementAndGet();
