@@ -36,6 +36,8 @@ public final class Protocol
     public static final int MAX_FRAME = 1 << 20;
     /** Most ids (or blocks of tokens) in one LOOKUP, and most blocks in one LOAD or STORE. */
     public static final int MAX_BLOCKS = 4096;
+    /** Largest position of a stored block in its sequence (STORE_PREPARE's first). */
+    public static final int MAX_POSITION = 1 << 20;
     /** Most tokens in one LOOKUP by tokens. */
     public static final int MAX_TOKENS = 200_000;
     /** Most block bytes in one READ or WRITE frame (copy mode moves a block in pieces). */

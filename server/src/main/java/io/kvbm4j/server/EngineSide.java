@@ -5,11 +5,12 @@ import java.util.concurrent.TimeUnit;
 import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.Status;
+import io.kvbm4j.client.Protocol;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 
 /**
- * Every call the service makes into the engine, in one class, so adapting to the engine's batch API
- * ({@code commit(slots, n, ids, first, requestId)}, {@code release(slots, n)}) is a change here only.
+ * Every call the service makes into the engine, in one class: {@code matchOnboard} / {@code pollOnboard},
+ * {@code allocate}, the batch {@code commit(slots, n, ids, first, requestId)} and {@code release(slots, n)}.
  *
  * <p>Owned by the serving thread, like the manager it wraps (the manager checks that by {@code assert}).
  *
@@ -20,12 +21,13 @@ import io.kvbm4j.engine.DefaultKvBlockManager;
 final class EngineSide implements AutoCloseable
 {
     private final DefaultKvBlockManager engine;
-    private final int blockTokens;
+    private final BlockIds positioned = new BlockIds(Protocol.MAX_BLOCKS + 1);
+    private final int[] run = new int[Protocol.MAX_BLOCKS];
+    private final int[] rejected = new int[Protocol.MAX_BLOCKS];
 
     EngineSide(final DefaultKvBlockManager engine)
     {
         this.engine = engine;
-        this.blockTokens = engine.blockTokens();
     }
 
     /**
@@ -69,9 +71,9 @@ final class EngineSide implements AutoCloseable
     /** Drops the references a handle holds on its slots (a lease's blocks, or a store's unregistered slots). */
     void releaseAll(final Handle h)
     {
-        for (int i = 0; i < h.count; i++)
+        if (h.count > 0)
         {
-            engine.release(h.slots[i]);
+            engine.release(h.slots, h.count);
         }
         h.count = 0;
     }
@@ -88,34 +90,68 @@ final class EngineSide implements AutoCloseable
     }
 
     /**
-     * Registers one written block: fill, complete with its id and parent, register (deduplicated against a
-     * block already cached), then drops the service's reference so it is cached, inactive and offloaded down the
-     * tiers by the write-back policy. On any refusal the slot goes back to the free pool.
+     * Registers a store's written blocks with the batch API: every run of consecutive verified blocks is one
+     * {@code commit} (fill, complete, register, deduplicated per block) and one {@code release} (the blocks stay
+     * cached, inactive, and are written back down the tiers by the policy); the blocks that failed verification go
+     * back to the free pool in one {@code release}.
      *
-     * @return {@code Protocol.STORED}, {@code Protocol.DEDUPLICATED} or {@code Protocol.NOT_STORED}.
+     * @param verified  per block of the store, whether its checksum matched.
+     * @param outcomes  receives per block {@code Protocol.STORED}, {@code DEDUPLICATED}, {@code CHECKSUM_MISMATCH}
+     *                  or {@code NOT_STORED}.
      */
-    int commit(final int slot, final long hi, final long lo, final long parentHi, final long parentLo,
-        final int position)
+    void commit(final Handle h, final boolean[] verified, final byte[] outcomes, final long requestId)
     {
-        if (engine.fill(slot, blockTokens) < 0 || engine.complete(slot, hi, lo, parentHi, parentLo, position) < 0)
+        final int n = h.count;
+        // the batch API reads block p's id at index p and its parent at p - 1: lay the store's ids out by position
+        positioned.clear();
+        final int parents = h.first > 0 ? 1 : 0;
+        for (int p = 0; p < h.first - parents; p++)
         {
-            engine.release(slot);
-            return io.kvbm4j.client.Protocol.NOT_STORED;
+            positioned.add(0, 0);
         }
-        final int registered = engine.register(slot);
-        if (registered < 0)
+        for (int i = 0; i < h.ids.size(); i++)
         {
-            engine.release(slot);
-            return io.kvbm4j.client.Protocol.NOT_STORED;
+            positioned.add(h.ids.hi(i), h.ids.lo(i));
         }
-        engine.release(registered);
-        return registered == slot ? io.kvbm4j.client.Protocol.STORED : io.kvbm4j.client.Protocol.DEDUPLICATED;
-    }
-
-    /** Returns one slot of a store that will not be registered. */
-    void releaseSlot(final int slot)
-    {
-        engine.release(slot);
+        int bad = 0;
+        for (int a = 0; a < n; )
+        {
+            if (!verified[a])
+            {
+                outcomes[a] = (byte)Protocol.CHECKSUM_MISMATCH;
+                rejected[bad++] = h.slots[a++];
+                continue;
+            }
+            int b = a;
+            while (b < n && verified[b])
+            {
+                run[b - a] = h.slots[b];
+                b++;
+            }
+            final int len = b - a;
+            if (engine.commit(run, len, positioned, h.first + a, requestId) < 0)
+            {
+                for (int i = a; i < b; i++)
+                {
+                    outcomes[i] = (byte)Protocol.NOT_STORED;
+                    rejected[bad++] = h.slots[i];
+                }
+            }
+            else
+            {
+                for (int i = a; i < b; i++)
+                {
+                    outcomes[i] = (byte)(run[i - a] == h.slots[i] ? Protocol.STORED : Protocol.DEDUPLICATED);
+                }
+                engine.release(run, len);
+            }
+            a = b;
+        }
+        if (bad > 0)
+        {
+            engine.release(rejected, bad);
+        }
+        h.count = 0;
     }
 
     /**

@@ -18,7 +18,6 @@ import org.agrona.concurrent.SystemEpochClock;
 
 import io.kvbm4j.client.Protocol;
 import io.kvbm4j.config.EngineConfig;
-import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.engine.Engines;
 import io.kvbm4j.tiers.host.MappedFileSlotMemory;
 
@@ -82,15 +81,15 @@ public final class KvServer implements AutoCloseable
             FILES.incrementAndGet() + ".slots");
         final MappedFileSlotMemory memory = MappedFileSlotMemory.create(file, config.g1Blocks(),
             config.layout().blockBytes());
-        DefaultKvBlockManager manager = null;
         ServerSocketChannel listener = null;
+        Service service = null;
         try
         {
-            manager = Engines.builder(config).g1Memory(memory).open();
-            final Service service = new Service(new EngineSide(manager), memory, config, settings, clock);
+            service = new Service(() -> new EngineSide(Engines.builder(config).g1Memory(memory).open()), memory,
+                config, settings, clock);
+            service.start(); // opens the engine on the serving thread
             listener = bind(settings.socket());
             final KvServer server = new KvServer(settings, listener, service, memory);
-            service.start();
             server.acceptor.start();
             LOG.log(System.Logger.Level.INFO, "kvbm4j serve: " + settings.socket() + ", shared memory " + file + " (" +
                 config.g1Blocks() + " blocks of " + config.layout().blockBytes() + " bytes), protocol " +
@@ -103,11 +102,21 @@ public final class KvServer implements AutoCloseable
             {
                 closeListener(listener, settings.socket());
             }
-            if (manager != null)
+            if (service != null && !service.stopped())
             {
-                manager.close();
+                try
+                {
+                    service.stop(60_000); // closes the engine and the memory on the serving thread
+                }
+                catch (final InterruptedException ie)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
-            memory.close();
+            else
+            {
+                memory.close();
+            }
             throw ex;
         }
     }

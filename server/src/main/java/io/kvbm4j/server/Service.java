@@ -53,7 +53,9 @@ final class Service implements Runnable
 
     private final ManyToOneConcurrentArrayQueue<Connection> requests;
     private final ManyToOneConcurrentArrayQueue<Connection> disconnects;
-    private final EngineSide engine;
+    private final java.util.function.Supplier<EngineSide> opener;
+    private final java.util.concurrent.CompletableFuture<Void> opened = new java.util.concurrent.CompletableFuture<>();
+    private EngineSide engine;
     private final MappedFileSlotMemory memory;
     private final ByteBuffer[] slotViews;
     private final EngineConfig config;
@@ -70,6 +72,8 @@ final class Service implements Runnable
     private final BlockIds clientIds = new BlockIds(Protocol.MAX_BLOCKS);
     private final BlockIds engineIds = new BlockIds(Protocol.MAX_BLOCKS);
     private final int[] tokens = new int[Protocol.MAX_TOKENS];
+    private final boolean[] verified = new boolean[Protocol.MAX_BLOCKS];
+    private final byte[] outcomes = new byte[Protocol.MAX_BLOCKS];
     private final long[] hashIn = new long[4];
     private final long[] hashOut = new long[2];
     private final CRC32 crc = new CRC32();
@@ -81,10 +85,14 @@ final class Service implements Runnable
     private volatile boolean stopped;
     private volatile Thread thread;
 
-    Service(final EngineSide engine, final MappedFileSlotMemory memory, final EngineConfig config,
-        final ServerSettings settings, final EpochClock clock)
+    /**
+     * @param opener opens the engine; called on the serving thread, which is then the engine's only caller (the
+     *               engine publishes on its ring while it opens, for example the blocks G3 restored).
+     */
+    Service(final java.util.function.Supplier<EngineSide> opener, final MappedFileSlotMemory memory,
+        final EngineConfig config, final ServerSettings settings, final EpochClock clock)
     {
-        this.engine = engine;
+        this.opener = opener;
         this.memory = memory;
         this.config = config;
         this.settings = settings;
@@ -114,10 +122,20 @@ final class Service implements Runnable
         this.waiting = new Handle[settings.maxHandles()];
     }
 
+    /** Starts the serving thread and waits until it opened the engine; rethrows what opening threw. */
     void start()
     {
-        thread = new Thread(this, "kvbm4j-serving");
-        thread.start();
+        final Thread t = new Thread(this, "kvbm4j-serving");
+        thread = t;
+        t.start();
+        try
+        {
+            opened.join();
+        }
+        catch (final java.util.concurrent.CompletionException ex)
+        {
+            throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() : ex;
+        }
     }
 
     /** I/O thread: hands a decoded frame over. @return false when the queue is full (the caller answers BUSY). */
@@ -168,6 +186,17 @@ final class Service implements Runnable
     @Override
     public void run()
     {
+        try
+        {
+            engine = opener.get();
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            stopped = true;
+            opened.completeExceptionally(ex);
+            return;
+        }
+        opened.complete(null);
         try
         {
             while (running)
@@ -594,10 +623,11 @@ final class Service implements Runnable
         }
         final int first = b.getInt();
         final int n = b.getInt();
-        if (first < 0 || n < 1 || n > Protocol.MAX_BLOCKS)
+        if (first < 0 || first > Protocol.MAX_POSITION || n < 1 || n > Protocol.MAX_BLOCKS)
         {
-            error(c, first < 0 ? Protocol.E_OUT_OF_RANGE : Protocol.E_LIMIT, "STORE_PREPARE: first " + first +
-                " must be >= 0 and the block count " + n + " in 1.." + Protocol.MAX_BLOCKS);
+            error(c, n < 1 || n > Protocol.MAX_BLOCKS ? Protocol.E_LIMIT : Protocol.E_OUT_OF_RANGE,
+                "STORE_PREPARE: first " + first + " must be in 0.." + Protocol.MAX_POSITION + " and the block count " +
+                    n + " in 1.." + Protocol.MAX_BLOCKS);
             return;
         }
         final long need = 16L * (n + (first > 0 ? 1 : 0));
@@ -660,32 +690,24 @@ final class Service implements Runnable
                 " bytes for a store of " + h.count + " blocks (8 bytes each)");
             return;
         }
-        final ByteBuffer r = begin(c, Protocol.OP_STORE_COMMIT);
-        r.putInt(n);
-        final int parentOffset = h.first > 0 ? 1 : 0;
         for (int i = 0; i < n; i++)
         {
-            final int slot = h.slots[i];
-            final long expected = b.getLong();
-            int outcome;
-            if (checksum(c.session.checksumKind, slot) != expected)
-            {
-                engine.releaseSlot(slot);
-                stats[Stat.CHECKSUM_MISMATCHES.ordinal()].incrementAndGet();
-                outcome = Protocol.CHECKSUM_MISMATCH;
-            }
-            else
-            {
-                final int k = parentOffset + i;
-                final long parentHi = k == 0 ? 0 : h.ids.hi(k - 1);
-                final long parentLo = k == 0 ? 0 : h.ids.lo(k - 1);
-                outcome = engine.commit(slot, h.ids.hi(k), h.ids.lo(k), parentHi, parentLo, h.first + i);
-                stats[(outcome == Protocol.DEDUPLICATED ? Stat.DEDUPLICATED_BLOCKS : Stat.STORED_BLOCKS).ordinal()]
-                    .incrementAndGet();
-            }
-            r.put((byte)outcome);
+            verified[i] = checksum(c.session.checksumKind, h.slots[i]) == b.getLong();
         }
-        h.count = 0; // every slot was registered or released above
+        engine.commit(h, verified, outcomes, c.session.id); // every slot registered or released
+        final ByteBuffer r = begin(c, Protocol.OP_STORE_COMMIT);
+        r.putInt(n);
+        for (int i = 0; i < n; i++)
+        {
+            final int outcome = outcomes[i];
+            r.put((byte)outcome);
+            final Stat stat = outcome == Protocol.STORED ? Stat.STORED_BLOCKS : outcome == Protocol.DEDUPLICATED ?
+                Stat.DEDUPLICATED_BLOCKS : outcome == Protocol.CHECKSUM_MISMATCH ? Stat.CHECKSUM_MISMATCHES : null;
+            if (stat != null)
+            {
+                stats[stat.ordinal()].incrementAndGet();
+            }
+        }
         freeHandle(h);
         finish(c);
     }

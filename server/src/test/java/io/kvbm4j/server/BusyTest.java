@@ -32,7 +32,7 @@ class BusyTest
             try
             {
                 // the serving thread is not started: nothing drains the queue of 2
-                final Service service = new Service(new EngineSide(manager), memory, config,
+                final Service service = new Service(() -> new EngineSide(manager), memory, config,
                     ServerSettings.defaults(dir.resolve("s.sock"), dir).withQueueCapacity(2), new CachedEpochClock());
                 assertTrue(service.offer(new Connection(1, null, service, null)));
                 assertTrue(service.offer(new Connection(2, null, service, null)));
