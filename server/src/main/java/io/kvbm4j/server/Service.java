@@ -84,6 +84,8 @@ final class Service implements Runnable
     private volatile boolean running = true;
     private volatile boolean stopped;
     private volatile Thread thread;
+    /** The request being handled (answered with INTERNAL should the serving thread fail). */
+    private Connection current;
 
     /**
      * @param opener opens the engine; called on the serving thread, which is then the engine's only caller (the
@@ -206,7 +208,16 @@ final class Service implements Runnable
         }
         catch (final RuntimeException | Error ex)
         {
-            LOG.log(System.Logger.Level.ERROR, "serving thread failed", ex);
+            // never leave a client waiting for a reply that will not come: answer it, refuse what follows
+            running = false;
+            final Connection c = current;
+            if (c != null)
+            {
+                c.error(Protocol.E_INTERNAL, "the serving thread failed: " + ex);
+                c.closeAfterReply = true;
+                c.publishReply();
+            }
+            LOG.log(System.Logger.Level.ERROR, "serving thread failed; the service stops", ex);
             throw ex;
         }
         finally
@@ -228,7 +239,9 @@ final class Service implements Runnable
         for (int i = 0; i < 64 && (c = requests.poll()) != null; i++)
         {
             stats[Stat.REQUESTS.ordinal()].incrementAndGet();
+            current = c;
             handle(c);
+            current = null;
             work++;
         }
         final long now = clock.time();
