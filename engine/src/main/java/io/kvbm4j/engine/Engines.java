@@ -75,6 +75,7 @@ public final class Engines
         private BlockCopier copier;
         private NanoClock transferClock = new SystemNanoClock();
         private AdmissionPolicy admission;
+        private boolean transferInvoker;
 
         private Builder(final EngineConfig config)
         {
@@ -135,6 +136,17 @@ public final class Engines
         public Builder transferClock(final NanoClock clock)
         {
             this.transferClock = clock;
+            return this;
+        }
+
+        /**
+         * Tests only: the transfer engine gets no thread of its own; its duty cycle runs on the manager's
+         * owner thread when {@code awaitTransfers}/{@code awaitOnboard} (or a test) invoke it, so every
+         * transfer step is deterministic. Production keeps the transfer thread.
+         */
+        public Builder transferInvoker()
+        {
+            this.transferInvoker = true;
             return this;
         }
 
@@ -256,7 +268,10 @@ public final class Engines
                         null);
                     restore(disk, g3, saltId(config), blockBytes, config.blockTokens(), counters);
                 }
-                metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
+                // One record per block resident anywhere: G1 registrations are bounded by metadata.max-entries (register
+                // answers NO_SPACE beyond it), the lower tiers by their capacity.
+                metadata = new MetadataStore(config.metadataMaxEntries() + (g2 == null ? 0 : g2.capacity()) +
+                    (g3 == null ? 0 : g3.capacity()), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
                 all.addAll(handlers);
@@ -283,7 +298,7 @@ public final class Engines
                         new G3Slots(g3.capacity(), blockBytes), g2Memory, saltId(config), records, batch,
                         settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
-                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j");
+                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j", transferInvoker);
                     disk = null; // the transfer engine's copier owns and closes it now
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
