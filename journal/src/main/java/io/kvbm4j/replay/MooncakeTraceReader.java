@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
@@ -199,13 +199,17 @@ public final class MooncakeTraceReader implements TraceReader
                 throw error("trailing content after the JSON object");
             }
         }
-        catch (final JsonParseException ex)
+        catch (final JsonProcessingException ex)
         {
+            // Parse errors, and limits such as a number longer than Jackson's 1000 digits (found by fuzzing:
+            // it escaped as an UncheckedIOException without the line).
             throw error("not valid JSON: " + ex.getOriginalMessage());
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(ex);
+            // The parser reads a byte array, so every IOException is about the line's bytes: a line whose
+            // first bytes make Jackson guess UTF-16/32 (found by fuzzing) is not UTF-8 JSON.
+            throw error("not valid UTF-8 JSON: " + ex.getMessage());
         }
         if (!sawIds)
         {
