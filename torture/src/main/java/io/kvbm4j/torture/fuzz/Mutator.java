@@ -31,6 +31,12 @@ public final class Mutator
         this.random = random;
     }
 
+    /** The random source, for targets' own structure-aware moves. */
+    public SplittableRandom random()
+    {
+        return random;
+    }
+
     /** One to four mutations of {@code input}; {@code corpus} feeds splices. Never returns the input array. */
     public byte[] mutate(final byte[] input, final List<byte[]> corpus)
     {

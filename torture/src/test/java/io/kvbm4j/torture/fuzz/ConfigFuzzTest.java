@@ -25,6 +25,12 @@ class ConfigFuzzTest
     private static final Pattern LOCATED = Pattern.compile("(?s)fuzz\\.yaml(:\\d+)?: \\S.*");
     private static final Pattern SET_LOCATED = Pattern.compile("(?s)(--set .*: |embedded default with --set \\[.*\\]: )\\S.*");
 
+    /** Values that have broken parsers elsewhere: NUL in paths, huge and odd numbers, YAML tags and aliases. */
+    static final String[] HOSTILE = {"\"a\\0b\"", "\"\\u0000\"", "\"/tmp/\\0x\"", "\"\"", "~", "null", "-1", "0",
+        "2147483648", "9223372036854775808", "1e400", ".nan", "-.inf", "0x10", "[1, 2]", "{a: 1}", "!!binary AAAA",
+        "&x 1", "*x", "\"" + "x".repeat(5000) + "\"", "\"../../../../etc/passwd\"", "true", "\"\\t\"", "'\\'",
+        "!!java.lang.Object {}", "\"g3\\u0000root\"", "1_000", "0o17", "+12", "\"12\"", "12.0", "1.0e+2"};
+
     static final class YamlTarget implements FuzzTarget
     {
         @Override
@@ -46,6 +52,29 @@ class ConfigFuzzTest
                 throw new java.io.UncheckedIOException(ex);
             }
             return seeds;
+        }
+
+        /** Half the time a structure-aware move: the value of one "key: value" line becomes a hostile value. */
+        @Override
+        public byte[] mutate(final Mutator mutator, final byte[] input, final List<byte[]> corpus)
+        {
+            final java.util.SplittableRandom random = mutator.random();
+            if (random.nextBoolean())
+            {
+                return mutator.mutate(input, corpus);
+            }
+            final String[] lines = new String(input, StandardCharsets.UTF_8).split("\n", -1);
+            for (int tries = 0; tries < 8; tries++)
+            {
+                final int i = random.nextInt(lines.length);
+                final int colon = lines[i].indexOf(": ");
+                if (colon > 0 && !lines[i].trim().startsWith("#"))
+                {
+                    lines[i] = lines[i].substring(0, colon + 2) + HOSTILE[random.nextInt(HOSTILE.length)];
+                    break;
+                }
+            }
+            return String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
