@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -86,10 +87,12 @@ public final class DiskTier implements AutoCloseable
     private boolean recoveredFromDirectory;
     private SlotIo ownerIo;
     private SlotDirectory directory;
+    private final UnaryOperator<SlotIo> ioWrapper;
 
     private DiskTier(final DiskTierConfig config, final Path file, final boolean direct, final CuFileDriver driver,
-                     final String ioDescription, final AtomicLongArray counters)
+                     final String ioDescription, final AtomicLongArray counters, final UnaryOperator<SlotIo> ioWrapper)
     {
+        this.ioWrapper = ioWrapper;
         this.config = config;
         this.file = file;
         this.slotCount = config.slotCount();
@@ -126,6 +129,17 @@ public final class DiskTier implements AutoCloseable
      * @throws DiskTierException with the reason: space short, root unusable, GDS required but unavailable.
      */
     public static DiskTier open(final DiskTierConfig config) throws DiskTierException
+    {
+        return open(config, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #open(DiskTierConfig)} with every I/O context passed through {@code ioWrapper} (the owner's, the
+     * scan threads' and {@link #newIo()}'s): how fault doubles (EIO, short I/O, a stalled device) get under
+     * the tier. Production code uses the one-argument open.
+     */
+    public static DiskTier open(final DiskTierConfig config, final UnaryOperator<SlotIo> ioWrapper)
+        throws DiskTierException
     {
         final Path root = config.root().toAbsolutePath().normalize();
         final AtomicLongArray counters = DiskCounter.newArray();
@@ -165,7 +179,7 @@ public final class DiskTier implements AutoCloseable
             }
         }
         LOG.log(System.Logger.Level.INFO, "G3 disk tier at " + file + ": " + description);
-        final DiskTier tier = new DiskTier(config, file, direct, driver, description, counters);
+        final DiskTier tier = new DiskTier(config, file, direct, driver, description, counters, ioWrapper);
         try
         {
             tier.ownerIo = tier.newIo();
@@ -258,7 +272,7 @@ public final class DiskTier implements AutoCloseable
     {
         try
         {
-            return driver != null ? new CuFileSlotIo(driver, file, direct) : new PosixSlotIo(file, direct);
+            return ioWrapper.apply(driver != null ? new CuFileSlotIo(driver, file, direct) : new PosixSlotIo(file, direct));
         }
         catch (final IOException e)
         {
