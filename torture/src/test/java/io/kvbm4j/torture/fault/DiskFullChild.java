@@ -26,7 +26,7 @@ public final class DiskFullChild
         try (EngineUnderTest e = new EngineUnderTest(mount.resolve("too-big"), UnaryOperator.identity(),
             "g3.slot-count", "4096"))
         {
-            System.out.println("OPENED_TOO_BIG (unexpected)");
+            System.out.println("OPENED_TOO_BIG (unexpected) " + e.counter(Counter.G3_RESTORED_BLOCKS));
         }
         catch (final IllegalStateException ex)
         {
