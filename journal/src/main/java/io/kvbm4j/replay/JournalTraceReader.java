@@ -182,7 +182,24 @@ public final class JournalTraceReader implements TraceReader
     @Override
     public void close()
     {
-        tailer.close();
-        journal.close();
+        try
+        {
+            tailer.close();
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            journal.close();
+            throw new TraceException(name + ": journal damaged (found on close): " + ex, ex);
+        }
+        try
+        {
+            journal.close();
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            // Chronicle reads a cycle file's header lazily; a damaged one can surface only here (found by fuzzing:
+            // UncheckedIOException(StreamCorruptedException "The first message should be the header")).
+            throw new TraceException(name + ": journal damaged (found on close): " + ex, ex);
+        }
     }
 }

@@ -85,4 +85,36 @@ class JournalHostileInputTest
         }
         assertTrue(read == requests, read + " requests");
     }
+
+    /**
+     * Found by the long fuzz run (journal-file): a queue file whose first message is not its header escaped
+     * from the replay's close as UncheckedIOException(StreamCorruptedException).
+     */
+    @Test
+    void aQueueFileWhoseFirstMessageIsNotItsHeaderIsATraceError(@TempDir final Path dir) throws Exception
+    {
+        JournalFuzzTest.writeJournal(dir, JournalFuzzTest.seedJournal());
+        final Path cq4;
+        try (Stream<Path> files = Files.list(dir))
+        {
+            cq4 = files.filter(p -> p.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(cq4.toFile(), "rw"))
+        {
+            f.seek(6); // the 'h' of "header"
+            f.write('<');
+        }
+        final TraceException ex = assertThrows(TraceException.class, () ->
+        {
+            try (JournalTraceReader reader = new JournalTraceReader(dir))
+            {
+                final TraceRequest req = new TraceRequest();
+                while (reader.next(req))
+                {
+                    // read to the damage
+                }
+            }
+        });
+        assertTrue(ex.getMessage().startsWith(dir.toString()), ex.getMessage());
+    }
 }
