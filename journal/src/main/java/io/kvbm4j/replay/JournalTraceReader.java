@@ -88,7 +88,7 @@ public final class JournalTraceReader implements TraceReader
             j = new Journal(dir, Journal.Roll.HOURLY, null, true);
             this.tailer = j.tailer().toStart();
         }
-        catch (final RuntimeException | InternalError ex)
+        catch (final Exception | InternalError ex)
         {
             if (j != null)
             {
@@ -137,10 +137,11 @@ public final class JournalTraceReader implements TraceReader
         {
             throw new TraceException(name + ": " + ex.getMessage(), ex);
         }
-        catch (final RuntimeException | InternalError ex)
+        catch (final Exception | InternalError ex)
         {
-            // A damaged queue file: Chronicle throws its own exceptions, or faults on the mapped file (a file cut
-            // short), which the JVM reports as InternalError. Found by fuzzing (torture JournalFuzzTest).
+            // A damaged queue file: Chronicle throws its own exceptions (checked ones too, rethrown unchecked),
+            // or faults on the mapped file (a file cut short), which the JVM reports as InternalError. Found by
+            // fuzzing (torture JournalFuzzTest).
             throw new TraceException(name + ": journal damaged after record " + recordsRead + ": " + ex, ex);
         }
         if (!got)
@@ -186,7 +187,7 @@ public final class JournalTraceReader implements TraceReader
         {
             tailer.close();
         }
-        catch (final RuntimeException | InternalError ex)
+        catch (final Exception | InternalError ex)
         {
             journal.close();
             throw new TraceException(name + ": journal damaged (found on close): " + ex, ex);
@@ -195,7 +196,7 @@ public final class JournalTraceReader implements TraceReader
         {
             journal.close();
         }
-        catch (final RuntimeException | InternalError ex)
+        catch (final Exception | InternalError ex)
         {
             // Chronicle reads a cycle file's header lazily; a damaged one can surface only here (found by fuzzing:
             // UncheckedIOException(StreamCorruptedException "The first message should be the header")).
