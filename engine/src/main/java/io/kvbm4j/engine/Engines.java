@@ -77,7 +77,7 @@ public final class Engines
         private BlockCopier copier;
         private NanoClock transferClock = new SystemNanoClock();
         private AdmissionPolicy admission;
-        private UnaryOperator<SlotIo> g3Io = UnaryOperator.identity();
+        private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
 
         private Builder(final EngineConfig config)
         {
@@ -140,7 +140,7 @@ public final class Engines
          */
         public Builder g3Io(final UnaryOperator<SlotIo> wrapper)
         {
-            this.g3Io = wrapper;
+            this.g3IoWrapper = wrapper;
             return this;
         }
 
@@ -259,7 +259,7 @@ public final class Engines
                     checkDiskAligned(g2Memory);
                     try
                     {
-                        disk = DiskTier.open(g3Config, g3Io);
+                        disk = DiskTier.open(g3Config, g3IoWrapper);
                     }
                     catch (final DiskTierException ex)
                     {

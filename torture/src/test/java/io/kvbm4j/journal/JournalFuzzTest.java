@@ -20,7 +20,6 @@ import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.wire.DocumentContext;
 
-import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.replay.JournalTraceReader;
 import io.kvbm4j.replay.TraceException;
 import io.kvbm4j.replay.TraceRequest;
@@ -55,32 +54,50 @@ class JournalFuzzTest
         return out;
     }
 
-    /** A valid record, as JournalHandler writes it. */
-    static byte[] record(final BlockEventType type, final long requestId, final int position, final long id)
+    /** A valid version-2 record, as JournalHandler writes it. */
+    static byte[] record(final JournalKind kind, final long requestId, final int position, final long id)
+    {
+        return record(JournalRecordLayout.VERSION, kind.ordinal(), requestId, position, id);
+    }
+
+    static byte[] record(final int version, final int type, final long requestId, final int position, final long id)
     {
         final ByteBuffer b = ByteBuffer.allocate(1 + JournalRecordLayout.RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte)JournalRecordLayout.RECORD_BYTES);
-        b.put(JournalRecordLayout.VERSION).put((byte)type.ordinal()).put((byte)0).put((byte)0).putInt(position);
+        b.put((byte)version).put((byte)type).put((byte)0).put((byte)0).putInt(position);
         b.putLong(1_700_000_000_000_000_000L + requestId).putLong(id * 31 + 7).putLong(id).putLong(requestId)
             .putLong(requestId).putInt(position).putInt(1).putInt(0);
         return b.array();
     }
 
-    /** Two requests: a miss then four registers, and a hit on the first two then a dedup. */
+    /** Two requests: a miss then four blocks stored, and a hit on the first two then a dedup; then a removal. */
     static byte[] seedJournal()
     {
         final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.writeBytes(record(BlockEventType.MATCH_MISS, 1, 0, 0));
+        out.writeBytes(record(JournalKind.MATCH_MISS, 1, 0, 0));
         for (int i = 0; i < 4; i++)
         {
-            out.writeBytes(record(BlockEventType.ALLOCATE, 1, i, 100 + i));
-            out.writeBytes(record(BlockEventType.REGISTER, 1, i, 100 + i));
+            out.writeBytes(record(JournalKind.STORED, 1, i, 100 + i));
         }
-        out.writeBytes(record(BlockEventType.MATCH_HIT, 2, 0, 100));
-        out.writeBytes(record(BlockEventType.MATCH_HIT, 2, 1, 101));
-        out.writeBytes(record(BlockEventType.MATCH_MISS, 2, 2, 0));
-        out.writeBytes(record(BlockEventType.DEDUP, 2, 2, 102));
-        out.writeBytes(record(BlockEventType.EVICT, 0, 3, 103));
+        out.writeBytes(record(JournalKind.MATCH_HIT, 2, 0, 100));
+        out.writeBytes(record(JournalKind.MATCH_HIT, 2, 1, 101));
+        out.writeBytes(record(JournalKind.MATCH_MISS, 2, 2, 0));
+        out.writeBytes(record(JournalKind.DEDUP, 2, 2, 102));
+        out.writeBytes(record(JournalKind.REMOVED, 0, 3, 103));
+        return out.toByteArray();
+    }
+
+    /** The same requests in format version 1 (old per-block types: 6 MATCH_MISS, 5 MATCH_HIT, 3 REGISTER, 4 DEDUP). */
+    static byte[] seedJournalV1()
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(record(1, 6, 1, 0, 0));
+        for (int i = 0; i < 4; i++)
+        {
+            out.writeBytes(record(1, 3, 1, i, 100 + i));
+        }
+        out.writeBytes(record(1, 5, 2, 0, 100));
+        out.writeBytes(record(1, 4, 2, 1, 101));
         return out.toByteArray();
     }
 
@@ -161,6 +178,7 @@ class JournalFuzzTest
             }
         }
         seeds.add(seedJournal());
+        seeds.add(seedJournalV1());
         return seeds;
     }
 

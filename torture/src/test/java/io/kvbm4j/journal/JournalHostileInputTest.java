@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.replay.JournalTraceReader;
 import io.kvbm4j.replay.TraceException;
 import io.kvbm4j.replay.TraceRequest;
@@ -30,8 +29,8 @@ class JournalHostileInputTest
         final ByteArrayOutputStream many = new ByteArrayOutputStream();
         for (int r = 0; r < 2000; r++)
         {
-            many.writeBytes(JournalFuzzTest.record(BlockEventType.MATCH_MISS, r, 0, r));
-            many.writeBytes(JournalFuzzTest.record(BlockEventType.REGISTER, r, 0, r));
+            many.writeBytes(JournalFuzzTest.record(JournalKind.MATCH_MISS, r, 0, r));
+            many.writeBytes(JournalFuzzTest.record(JournalKind.STORED, r, 0, r));
         }
         JournalFuzzTest.writeJournal(dir, many.toByteArray());
         final Path cq4;
@@ -69,8 +68,8 @@ class JournalHostileInputTest
         final int requests = JournalTraceReader.WINDOW + 1;
         for (int r = 0; r < requests; r++)
         {
-            many.writeBytes(JournalFuzzTest.record(BlockEventType.MATCH_MISS, r, 0, r));
-            many.writeBytes(JournalFuzzTest.record(BlockEventType.REGISTER, r, 999_999, r));
+            many.writeBytes(JournalFuzzTest.record(JournalKind.MATCH_MISS, r, 0, r));
+            many.writeBytes(JournalFuzzTest.record(JournalKind.STORED, r, 999_999, r));
         }
         JournalFuzzTest.writeJournal(dir, many.toByteArray());
         int read = 0;
