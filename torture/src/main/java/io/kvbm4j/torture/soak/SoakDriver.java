@@ -101,7 +101,7 @@ public final class SoakDriver
                 cmd.add(arg);
             }
         }
-        cmd.add("-Xmx256m");
+        cmd.add("-Xmx768m"); // run events since the engine's second pass: a ring entry holds up to 32 blocks
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
