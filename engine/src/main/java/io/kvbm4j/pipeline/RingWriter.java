@@ -89,6 +89,7 @@ public final class RingWriter
         }
         if (total > maxEntries)
         {
+            flushPart(); // more held releases than one claim takes: make progress, refuse this call
             return false;
         }
         final long h = pipeline.tryClaim(total);
@@ -216,17 +217,48 @@ public final class RingWriter
 
     private void writeDeferred()
     {
+        writeDeferred(deferredCount);
+    }
+
+    /** Writes the first {@code n} held releases into the current claim; the rest move to the front. */
+    private void writeDeferred(final int n)
+    {
         run(BlockEventType.RELEASE, Tier.G1, 0, deferredTick, deferredTime);
-        for (int i = 0; i < deferredCount; i++)
+        for (int i = 0; i < n; i++)
         {
             final int slot = deferredSlots[i];
             add(g1Table, slot, deferredTimes[i], 0, 0);
             deferredTimes[i] = 0;
             deferredIndex[slot] = -1;
         }
-        deferredCount = 0;
+        for (int i = n; i < deferredCount; i++)
+        {
+            final int slot = deferredSlots[i];
+            deferredSlots[i - n] = slot;
+            deferredTimes[i - n] = deferredTimes[i];
+            deferredTimes[i] = 0;
+            deferredIndex[slot] = i - n;
+        }
+        deferredCount -= n;
         runType = null;
         current = null;
+    }
+
+    /** Publishes as many held releases as one claim of the ring's size takes, if the ring has room for them. */
+    private void flushPart()
+    {
+        final int n = Math.min(deferredCount, maxEntries * BlockEvent.RUN);
+        final int entries = entriesFor(n);
+        final long h = pipeline.tryClaim(entries);
+        if (h < 0)
+        {
+            return;
+        }
+        hi = h;
+        lo = h - entries + 1;
+        next = lo;
+        writeDeferred(n);
+        publish();
     }
 
     private BlockEvent open()
