@@ -102,9 +102,18 @@ public final class JournalTraceReader implements TraceReader
     @Override
     public boolean next(final TraceRequest into)
     {
-        while (!end && order.size() <= WINDOW)
+        try
         {
-            readOne();
+            while (!end && order.size() <= WINDOW)
+            {
+                readOne();
+            }
+        }
+        catch (final InternalError ex)
+        {
+            // A fault on the mapped file is delivered asynchronously: once readOne is compiled into this method it
+            // can surface here, after readOne's own handler (seen in JournalHostileInputTest).
+            throw new TraceException(name + ": journal damaged after record " + recordsRead + ": " + ex, ex);
         }
         final Pending p = order.pollFirst();
         if (p == null)
