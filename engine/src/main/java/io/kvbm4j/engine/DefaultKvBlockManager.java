@@ -159,12 +159,17 @@ public final class DefaultKvBlockManager implements KvBlockManager
             }
             final long t = seq.nextTick();
             writer.run(BlockEventType.MATCH, Tier.G1, requestId, t, seq.now());
-            final BlockTable table = g1.table();
+            long parentHi = 0;
+            long parentLo = 0;
             for (int i = 0; i < k; i++)
             {
                 final int slot = slotsOut[i];
-                g1.acquire(slot, t);
-                writer.add(table, slot, 0, 0, 0);
+                final long hi = ids.hi(i);
+                final long lo = ids.lo(i);
+                // the match starts at position 0, so position and parent come from the ids: no table reads
+                writer.add(slot, hi, lo, parentHi, parentLo, i, g1.acquireChecked(slot, t), 0, 0, 0);
+                parentHi = hi;
+                parentLo = lo;
             }
             if (k < count)
             {

@@ -269,7 +269,10 @@ public final class Engines
                         null);
                     restore(disk, g3, saltId(config), blockBytes, config.blockTokens(), counters);
                 }
-                metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
+                // One record per block resident anywhere: G1 registrations are bounded by metadata.max-entries (register
+                // answers NO_SPACE beyond it), the lower tiers by their capacity.
+                metadata = new MetadataStore(config.metadataMaxEntries() + (g2 == null ? 0 : g2.capacity()) +
+                    (g3 == null ? 0 : g3.capacity()), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
                 all.addAll(handlers);

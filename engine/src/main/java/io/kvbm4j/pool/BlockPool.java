@@ -395,6 +395,16 @@ public final class BlockPool implements AutoCloseable
     }
 
     /** Callers have checked that the count is below Integer.MAX_VALUE (see checkAcquire, register). */
+    /**
+     * {@link #acquire} for a slot the caller has just checked with {@link #checkAcquire} in the same call
+     * (the match loop): skips the second check. @return the new reference count.
+     */
+    public int acquireChecked(final int slot, final long tick)
+    {
+        assert checkAcquire(slot) == 0 : "slot " + slot + " not acquirable";
+        return acquireRegistered(slot, tick);
+    }
+
     private int acquireRegistered(final int slot, final long tick)
     {
         final int refs = table.refCount(slot);

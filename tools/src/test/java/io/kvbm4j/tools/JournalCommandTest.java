@@ -155,7 +155,7 @@ class JournalCommandTest
     {
         final CommandRun r = run("journal", "dump", "--dir", journal.toString(), "--type", "HIT");
         assertEquals(2, r.exitCode(), r.all());
-        assertTrue(r.err().contains("--type: unknown event type 'HIT'") && r.err().contains("MATCH_HIT"), r.all());
+        assertTrue(r.err().contains("--type: unknown record type 'HIT'") && r.err().contains("MATCH_HIT"), r.all());
     }
 
     @Test
