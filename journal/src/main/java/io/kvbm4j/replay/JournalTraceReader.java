@@ -82,6 +82,7 @@ public final class JournalTraceReader implements TraceReader
             throw new TraceException(dir + ": not a journal directory");
         }
         this.name = dir.toString();
+        checkFileLengths(dir, name);
         Journal j = null;
         try
         {
@@ -97,6 +98,38 @@ public final class JournalTraceReader implements TraceReader
             throw new TraceException(name + ": cannot open the journal: " + ex, ex);
         }
         this.journal = j;
+    }
+
+    /** Chronicle's mapping of a journal file: chunks of the block size Journal sets, plus an overlap of a quarter. */
+    private static final long CHUNK = 1 << 20;
+    private static final long OVERLAP = CHUNK / 4;
+
+    /**
+     * Refuses queue files cut short before Chronicle maps them: reading a mapping past the end of a file faults
+     * (SIGBUS), which the JVM delivers as an asynchronous InternalError at a later point of the compiled code,
+     * where no handler can be placed reliably (found by fuzzing; JournalHostileInputTest). Chronicle creates a
+     * file one chunk plus the overlap long and extends it a chunk at a time, so a whole file has at least
+     * {@code CHUNK + OVERLAP} bytes. (A longer file cut at another point is still caught, best effort, by the
+     * handlers in readOne and next.)
+     */
+    private static void checkFileLengths(final Path dir, final String name)
+    {
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            for (final Path f : files.filter(p -> p.getFileName().toString().endsWith(".cq4")).toList())
+            {
+                final long length = Files.size(f);
+                if (length < CHUNK + OVERLAP)
+                {
+                    throw new TraceException(name + ": journal file " + f.getFileName() + " is cut short (" + length +
+                        " bytes; a whole one has at least " + (CHUNK + OVERLAP) + ")");
+                }
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new TraceException(name + ": cannot list the journal: " + ex.getMessage(), ex);
+        }
     }
 
     @Override
