@@ -21,7 +21,8 @@ BUILT := tools/target/.kvbm4j-built
 # The benchmarks' jar, and what it is built from (perf and the modules it depends on).
 PERF_JAR := perf/target/kvbm4j-perf.jar
 PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
-	perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main perf/src/main -type f 2>/dev/null)
+	observe/pom.xml perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main observe/src/main perf/src/main \
+	-type f 2>/dev/null)
 
 .PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk fuzz soak
 

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -34,6 +36,11 @@ public final class ConfigLoader
 {
     /** Classpath location of the embedded default. */
     public static final String DEFAULT_RESOURCE = "/io/kvbm4j/config/kvbm4j.yaml";
+    /**
+     * Sections of the file that modules beside the engine read (the observe module: KV events, metrics). The
+     * engine checks only that their keys exist in the default; {@link EngineConfig#section} hands them over.
+     */
+    public static final List<String> MODULE_SECTIONS = List.of("kv-events", "metrics");
     private static final int MAX_BLOCKS = 1 << 24;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -264,7 +271,37 @@ public final class ConfigLoader
         final DiskTierConfig g3 = g3(r, source, transfers, layout.blockBytes());
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
-            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3);
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3,
+            moduleSections(tree, source));
+    }
+
+    private static Map<String, Map<String, String>> moduleSections(final ObjectNode tree, final String source)
+    {
+        final Map<String, Map<String, String>> sections = new HashMap<>();
+        for (final String name : MODULE_SECTIONS)
+        {
+            final JsonNode section = tree.get(name);
+            if (section == null)
+            {
+                continue;
+            }
+            if (!section.isObject())
+            {
+                throw new ConfigException(source + ": " + name + ": must be a mapping of keys");
+            }
+            final Map<String, String> keys = new LinkedHashMap<>();
+            for (final Map.Entry<String, JsonNode> f : section.properties())
+            {
+                final JsonNode v = f.getValue();
+                if (!v.isValueNode())
+                {
+                    throw new ConfigException(source + ": " + name + "." + f.getKey() + ": must be a single value");
+                }
+                keys.put(f.getKey(), v.isNull() ? "" : v.asText());
+            }
+            sections.put(name, Map.copyOf(keys));
+        }
+        return Map.copyOf(sections);
     }
 
     private static EvictionPolicies policy(final Reader r, final String source, final String key)
@@ -338,6 +375,8 @@ public final class ConfigLoader
         final int timeoutMs = r.integer("g3.driver-timeout-ms", 1, 600_000);
         final int degrade = r.integer("g3.degrade-after-failures", 1, 1_000_000);
         final int scan = r.integer("g3.scan-threads", 1, 64);
+        final int queueDepth = r.integer("g3.queue-depth", 1, DiskTierConfig.MAX_QUEUE_DEPTH);
+        final int partBytes = r.integer("g3.part-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
         if (slots == 0)
         {
             if (!root.isEmpty())
@@ -373,6 +412,8 @@ public final class ConfigLoader
         keys.put("g3.driver-timeout-ms", Integer.toString(timeoutMs));
         keys.put("g3.degrade-after-failures", Integer.toString(degrade));
         keys.put("g3.scan-threads", Integer.toString(scan));
+        keys.put("g3.queue-depth", Integer.toString(queueDepth));
+        keys.put("g3.part-bytes", Integer.toString(partBytes));
         try
         {
             return DiskTierConfig.fromMap(keys);

@@ -698,6 +698,23 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return transfers == null || transfers.awaitSettled(timeout, unit);
     }
 
+    /**
+     * Tests ({@link Engines.Builder#transferInvoker()}): runs one duty cycle of the transfer engine on the
+     * owner's thread (requests taken, copies run, completions posted; nothing applied to the pools until the
+     * next manager call). @return the work done.
+     */
+    int invokeTransfers()
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        return transfers.invoke();
+    }
+
+    /** Whether the transfer engine runs on an invoker (tests) instead of its own thread. */
+    boolean transfersOnInvoker()
+    {
+        return transfers != null && transfers.engine().invokerMode();
+    }
+
     /** A G3 disk tier counter (any thread); 0 when G3 is off. */
     public long g3Counter(final DiskCounter counter)
     {

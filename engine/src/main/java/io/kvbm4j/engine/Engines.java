@@ -78,6 +78,7 @@ public final class Engines
         private NanoClock transferClock = new SystemNanoClock();
         private AdmissionPolicy admission;
         private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
+        private boolean transferInvoker;
 
         private Builder(final EngineConfig config)
         {
@@ -148,6 +149,17 @@ public final class Engines
         public Builder transferClock(final NanoClock clock)
         {
             this.transferClock = clock;
+            return this;
+        }
+
+        /**
+         * Tests only: the transfer engine gets no thread of its own; its duty cycle runs on the manager's
+         * owner thread when {@code awaitTransfers}/{@code awaitOnboard} (or a test) invoke it, so every
+         * transfer step is deterministic. Production keeps the transfer thread.
+         */
+        public Builder transferInvoker()
+        {
+            this.transferInvoker = true;
             return this;
         }
 
@@ -299,7 +311,7 @@ public final class Engines
                         new G3Slots(g3.capacity(), blockBytes), g2Memory, saltId(config), records, batch,
                         settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
-                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j");
+                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j", transferInvoker);
                     disk = null; // the transfer engine's copier owns and closes it now
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :

@@ -159,6 +159,54 @@ public final class FaultySlotIo implements SlotIo
     }
 
     @Override
+    public DiskStatus writeAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        switch (faults.get())
+        {
+            case EIO_WRITE:
+                faults.injected.incrementAndGet();
+                return DiskStatus.IO_ERROR;
+            case SHORT_WRITE:
+                faults.injected.incrementAndGet();
+                return DiskStatus.SHORT_IO;
+            case STALL:
+                faults.stall();
+                return delegate.writeAt(fileOffset, address, alignedLength);
+            default:
+                return delegate.writeAt(fileOffset, address, alignedLength);
+        }
+    }
+
+    @Override
+    public DiskStatus readAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        switch (faults.get())
+        {
+            case EIO_READ:
+                faults.injected.incrementAndGet();
+                return DiskStatus.IO_ERROR;
+            case SHORT_READ:
+                faults.injected.incrementAndGet();
+                return DiskStatus.SHORT_IO;
+            case SILENT_SHORT_READ:
+            {
+                final DiskStatus s = delegate.readAt(fileOffset, address, alignedLength);
+                if (s == DiskStatus.OK && alignedLength > 0)
+                {
+                    faults.injected.incrementAndGet();
+                    UnsafeApi.setMemory(address + alignedLength / 2, alignedLength / 2, (byte)0);
+                }
+                return s;
+            }
+            case STALL:
+                faults.stall();
+                return delegate.readAt(fileOffset, address, alignedLength);
+            default:
+                return delegate.readAt(fileOffset, address, alignedLength);
+        }
+    }
+
+    @Override
     public DiskStatus writeHeader(final long slotOffset)
     {
         final Fault f = faults.get();
