@@ -260,8 +260,8 @@ public final class ConfigLoader
         }
         final int shutdownMs = r.integer("ring.shutdown-timeout-ms", 1, 600_000);
         final int maxEntries = r.integer("metadata.max-entries", 0, 1 << 28);
-        final String persist = r.text("metadata.persist-to", true);
-        final String journalDir = r.text("journal.dir", true);
+        final String persist = r.path("metadata.persist-to");
+        final String journalDir = r.path("journal.dir");
         final String roll = r.text("journal.roll", false);
         if (!roll.equals("hourly") && !roll.equals("daily"))
         {
@@ -368,10 +368,10 @@ public final class ConfigLoader
         final Reader r, final String source, final TransferSettings transfers, final long blockBytes)
     {
         final int slots = r.integer("g3.slot-count", 0, DiskTierConfig.MAX_SLOTS);
-        final String root = r.text("g3.root", true);
+        final String root = r.path("g3.root");
         final int maxPayload = r.integer("g3.max-payload-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
         final String io = r.text("g3.io", false);
-        final String library = r.text("g3.cufile-library", true);
+        final String library = r.path("g3.cufile-library");
         final int timeoutMs = r.integer("g3.driver-timeout-ms", 1, 600_000);
         final int degrade = r.integer("g3.degrade-after-failures", 1, 1_000_000);
         final int scan = r.integer("g3.scan-threads", 1, 64);
@@ -489,6 +489,25 @@ public final class ConfigLoader
                     (emptyAllowed ? "a string" : "a non-empty string") + ", got " + describe(n));
             }
             return n.textValue();
+        }
+
+        /**
+         * A string that must be a file system path (or empty). A NUL character made {@code Path.of} throw
+         * {@code InvalidPathException} out of the loader (found by fuzzing, torture ConfigFuzzTest).
+         */
+        String path(final String key)
+        {
+            final String text = text(key, true);
+            try
+            {
+                Path.of(text);
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                throw new ConfigException(source + ": " + prefix + key + ": not a usable path: " + ex.getReason() +
+                    " (got '" + text.replace("\0", "\\0") + "')");
+            }
+            return text;
         }
 
         private static String describe(final JsonNode n)

@@ -3,6 +3,7 @@ package io.kvbm4j.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
@@ -17,6 +18,7 @@ import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.gds.disk.DiskTier;
 import io.kvbm4j.gds.disk.DiskTierConfig;
 import io.kvbm4j.gds.disk.DiskTierException;
+import io.kvbm4j.gds.disk.SlotIo;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
@@ -75,6 +77,7 @@ public final class Engines
         private BlockCopier copier;
         private NanoClock transferClock = new SystemNanoClock();
         private AdmissionPolicy admission;
+        private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
         private boolean transferInvoker;
 
         private Builder(final EngineConfig config)
@@ -129,6 +132,16 @@ public final class Engines
         public Builder copier(final BlockCopier copier)
         {
             this.copier = copier;
+            return this;
+        }
+
+        /**
+         * Wraps every G3 I/O context ({@link DiskTier#open(DiskTierConfig, UnaryOperator)}): the hook for fault
+         * doubles below the disk tier (EIO, short I/O, a stalled device). Identity by default.
+         */
+        public Builder g3Io(final UnaryOperator<SlotIo> wrapper)
+        {
+            this.g3IoWrapper = wrapper;
             return this;
         }
 
@@ -258,7 +271,7 @@ public final class Engines
                     checkDiskAligned(g2Memory);
                     try
                     {
-                        disk = DiskTier.open(g3Config);
+                        disk = DiskTier.open(g3Config, g3IoWrapper);
                     }
                     catch (final DiskTierException ex)
                     {

@@ -153,7 +153,7 @@ public final class DiskTier implements AutoCloseable
      * {@link #open(DiskTierConfig)} with every I/O context of the owner and of the I/O threads passed
      * through {@code ioWrapper} (tests wrap them in fault-injecting doubles).
      */
-    static DiskTier open(final DiskTierConfig config, final UnaryOperator<SlotIo> ioWrapper) throws DiskTierException
+    public static DiskTier open(final DiskTierConfig config, final UnaryOperator<SlotIo> ioWrapper) throws DiskTierException
     {
         final Path root = config.root().toAbsolutePath().normalize();
         final AtomicLongArray counters = DiskCounter.newArray();
