@@ -128,6 +128,7 @@ final class GatePairs
         engine.g1Blocks = 4096;
         engine.ringWait = "sleeping";
         engine.clock = "engine";
+        engine.observe = "off";
         engine.open(new RingRefusals());
         final AllocateRegisterReleaseBenchmark.LruPeer peer = new AllocateRegisterReleaseBenchmark.LruPeer();
         peer.fill();
