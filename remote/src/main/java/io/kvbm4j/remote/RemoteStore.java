@@ -72,6 +72,9 @@ public interface RemoteStore extends AutoCloseable
     /** A counter; readable from any thread. */
     long counter(RemoteCounter counter);
 
+    /** The message of the last error the client library reported (null if none), for diagnostics; never a secret. */
+    String lastFailure();
+
     /** The backend and endpoints, for a start-up line; never a secret. */
     String describe();
 

@@ -183,6 +183,7 @@ final class RedisOutputs
             final RedisOpState st = (RedisOpState)op.backend;
             if (error != null)
             {
+                store.noteFailure(error);
                 store.complete(op, classify(error));
                 return;
             }
@@ -218,6 +219,7 @@ final class RedisOutputs
         {
             if (error != null)
             {
+                store.noteFailure(error);
                 op.present[i] = classify(error) == RemoteStatus.TIMED_OUT ? TIMED_OUT : FAILED;
             }
             if (op.remaining.decrementAndGet() == 0) // the last answer sees every present[] write (RMW chain)

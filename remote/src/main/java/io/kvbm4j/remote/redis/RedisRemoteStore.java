@@ -20,6 +20,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.CommandArgs;
@@ -126,10 +127,12 @@ public final class RedisRemoteStore extends AbstractRemoteStore
                     .build());
                 final StatefulRedisClusterConnection<byte[], OpRecord> ctl = clusterClient.connect(BlockValueCodec.INSTANCE);
                 c = ctl;
+                connectEveryNode(ctl);
                 this.controlCommands = ctl.async();
                 for (int i = 0; i < config.connections(); i++)
                 {
                     final StatefulRedisClusterConnection<byte[], OpRecord> d = clusterClient.connect(BlockValueCodec.INSTANCE);
+                    connectEveryNode(d);
                     d.setAutoFlushCommands(false);
                     data.add(d);
                     dataCommands.add(d.async());
@@ -157,6 +160,21 @@ public final class RedisRemoteStore extends AbstractRemoteStore
         final int maxIds = config.maxLookupIds();
         attachBackendState(op -> new RedisOpState(this, op, maxIds));
         LOG.log(System.Logger.Level.INFO, "G4 remote tier: " + description);
+    }
+
+    /**
+     * Opens the connection to every master now (Lettuce opens node connections lazily, and a command to a node
+     * whose connection is still opening would be refused as "not connected").
+     */
+    private static void connectEveryNode(final StatefulRedisClusterConnection<byte[], OpRecord> c)
+    {
+        for (final RedisClusterNode node : c.getPartitions())
+        {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM))
+            {
+                c.getConnection(node.getUri().getHost(), node.getUri().getPort()); // the key routing uses
+            }
+        }
     }
 
     private static RedisURI uri(final RemoteConfig config, final String endpoint, final Duration timeout)

@@ -50,6 +50,7 @@ public abstract class AbstractRemoteStore implements RemoteStore
     private long nextProbeNanos;
     private boolean probeInFlight;
     private Thread owner;
+    private volatile String lastFailure;
 
     protected AbstractRemoteStore(final RemoteConfig config, final int keyLength, final NanoClock clock)
     {
@@ -530,6 +531,18 @@ public abstract class AbstractRemoteStore implements RemoteStore
             LOG.log(System.Logger.Level.WARNING, "G4 " + describe() + ": " + failuresInARow +
                 " timeouts/errors in a row; tier degraded (skipped) until a health probe answers");
         }
+    }
+
+    /** Any thread: remembers the text of an error the client reported (shown by {@link #lastFailure()}). */
+    public final void noteFailure(final Throwable error)
+    {
+        lastFailure = String.valueOf(error);
+    }
+
+    @Override
+    public final String lastFailure()
+    {
+        return lastFailure;
     }
 
     @Override
