@@ -50,7 +50,7 @@ class RedisClusterTest
     private static RemoteConfig config(final String namespace)
     {
         return RemoteConfig.fromMap(new HashMap<>(Map.of("g4.backend", "redis-cluster", "g4.endpoints", cluster.seeds(),
-            "g4.namespace", namespace, "g4.timeout-ms", "2000", "g4.degrade-after-failures", "1000")));
+            "g4.namespace", namespace, "g4.timeout-ms", "10000", "g4.degrade-after-failures", "1000")));
     }
 
     private static String key(final String namespace, final long salt, final long hi, final long lo)

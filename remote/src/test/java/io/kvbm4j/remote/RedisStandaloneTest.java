@@ -56,7 +56,7 @@ class RedisStandaloneTest
     static RemoteConfig config(final String hostPort, final String namespace, final String... more)
     {
         final java.util.HashMap<String, String> m = new java.util.HashMap<>(Map.of("g4.backend", "redis",
-            "g4.endpoints", hostPort, "g4.namespace", namespace, "g4.timeout-ms", "2000"));
+            "g4.endpoints", hostPort, "g4.namespace", namespace, "g4.timeout-ms", "10000"));
         for (int i = 0; i + 1 < more.length; i += 2)
         {
             m.put(more[i], more[i + 1]);

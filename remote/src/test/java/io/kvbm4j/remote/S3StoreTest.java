@@ -38,7 +38,7 @@ class S3StoreTest
     }
 
     @AfterAll
-    static void stopS3() throws Exception
+    static void stopS3()
     {
         s3.close();
     }
@@ -48,7 +48,7 @@ class S3StoreTest
         return RemoteConfig.fromMap(new HashMap<>(Map.of("g4.backend", "s3", "g4.endpoints", s3.endpoint(),
             "g4.namespace", namespace, "g4.s3.bucket", BUCKET, "g4.s3.path-style", "true",
             "g4.s3.access-key-id", EmbeddedS3.ACCESS_KEY, "g4.s3.secret-access-key", EmbeddedS3.SECRET_KEY,
-            "g4.s3.conditional-put", conditional, "g4.timeout-ms", "5000")));
+            "g4.s3.conditional-put", conditional, "g4.timeout-ms", "30000")));
     }
 
     @Test
@@ -57,7 +57,7 @@ class S3StoreTest
         try (RemoteStore store = new S3RemoteStore(config("s3-roundtrip", "true"), new SystemNanoClock());
              Blocks blocks = new Blocks(2, BLOCK))
         {
-            final Driver d = new Driver(store, 5000);
+            final Driver d = new Driver(store, 30000);
             blocks.fill(0, 5);
             assertEquals(RemoteStatus.OK, d.write(1, 10, 20, blocks.address(0), BLOCK).status(), store.lastFailure());
             assertEquals(RemoteStatus.OK, d.read(1, 10, 20, blocks.address(1), BLOCK).status(), store.lastFailure());
@@ -77,7 +77,7 @@ class S3StoreTest
             try (RemoteStore store = new S3RemoteStore(config("s3-once-" + conditional, conditional), new SystemNanoClock());
                  Blocks blocks = new Blocks(3, BLOCK))
             {
-                final Driver d = new Driver(store, 5000);
+                final Driver d = new Driver(store, 30000);
                 blocks.fill(0, 1);
                 blocks.fill(1, 2);
                 assertEquals(RemoteStatus.OK, d.write(1, 1, 1, blocks.address(0), BLOCK).status(), store.lastFailure());
@@ -95,7 +95,7 @@ class S3StoreTest
         try (RemoteStore store = new S3RemoteStore(config("s3-lookup", "true"), new SystemNanoClock());
              Blocks blocks = new Blocks(1, 4096))
         {
-            final Driver d = new Driver(store, 5000);
+            final Driver d = new Driver(store, 30000);
             final long[] hi = new long[8];
             final long[] lo = new long[8];
             for (int i = 0; i < 8; i++)
@@ -118,7 +118,7 @@ class S3StoreTest
         try (RemoteStore store = new S3RemoteStore(config("s3-tamper", "true"), new SystemNanoClock());
              Blocks blocks = new Blocks(2, BLOCK))
         {
-            final Driver d = new Driver(store, 5000);
+            final Driver d = new Driver(store, 30000);
             int corrupt = 0;
             for (final boolean truncate : new boolean[] {false, true})
             {

@@ -67,9 +67,16 @@ public final class EmbeddedS3 implements AutoCloseable
     }
 
     @Override
-    public void close() throws Exception
+    public void close()
     {
         client.close();
-        proxy.stop();
+        try
+        {
+            proxy.stop();
+        }
+        catch (final Exception e)
+        {
+            throw new IllegalStateException("s3proxy stop: " + e, e);
+        }
     }
 }
