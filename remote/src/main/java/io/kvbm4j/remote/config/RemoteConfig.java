@@ -122,7 +122,10 @@ public record RemoteConfig(RemoteBackend backend, List<String> endpoints, String
         }
         if (backend != RemoteBackend.S3 && (s3Bucket != null || s3AccessKeyId != null || s3SecretAccessKey != null))
         {
-            throw new IllegalArgumentException("g4.s3.* settings are set but g4.backend is " + backend.key());
+            final String key = s3Bucket != null ? "g4.s3.bucket" : s3AccessKeyId != null ? "g4.s3.access-key-id"
+                : "g4.s3.secret-access-key";
+            throw new IllegalArgumentException(key + " is set but g4.backend is " + backend.key() +
+                " (g4.s3.* settings are for g4.backend s3)");
         }
         if ((s3AccessKeyId == null) != (s3SecretAccessKey == null))
         {
