@@ -277,11 +277,13 @@ class RedisStandaloneTest
             blocks.fill(0, 77);
             assertEquals(RemoteStatus.OK, w.write(1, 6, 6, blocks.address(0), BLOCK).status());
             blocks.zero(1);
-            // DEBUG SLEEP stalls the whole (single-threaded) server for 3 s; issued on its own connection.
-            final CompletableFuture<String> sleep = new CompletableFuture<>();
-            final Thread sleeper = new Thread(() -> sleep.complete(server.cli("DEBUG", "SLEEP", "3")), "debug-sleep");
-            sleeper.start();
-            waitUntilServerStalls();
+            // DEBUG SLEEP stalls the whole (single-threaded) server for 6 s; issued on its own connection.
+            final StatefulRedisConnection<byte[], byte[]> sleeper = raw.connect(ByteArrayCodec.INSTANCE);
+            final StatefulRedisConnection<byte[], byte[]> probe = raw.connect(ByteArrayCodec.INSTANCE); // before the stall
+            final CompletableFuture<String> sleep = sleeper.async().dispatch(io.lettuce.core.protocol.CommandType.DEBUG,
+                new io.lettuce.core.output.StatusOutput<>(ByteArrayCodec.INSTANCE),
+                new io.lettuce.core.protocol.CommandArgs<>(ByteArrayCodec.INSTANCE).add("SLEEP").add(6)).toCompletableFuture();
+            waitUntilServerStalls(probe);
             final Driver.Done read = d.read(1, 6, 6, blocks.address(1), BLOCK);
             assertEquals(RemoteStatus.TIMED_OUT, read.status(), "the deadline ends the call, not the server");
             assertEquals(1, store.counter(RemoteCounter.TIMEOUTS));
@@ -290,6 +292,7 @@ class RedisStandaloneTest
             assertEquals(RemoteStatus.TIMED_OUT, d.lookup(1, hi, lo, 1).status());
             assertEquals(2, store.counter(RemoteCounter.TIMEOUTS));
             sleep.get();
+            sleeper.close();
             d.drain(); // the answers arrive after the server wakes, and are dropped
             assertEquals(2, store.counter(RemoteCounter.LATE_ANSWERS));
             assertTrue(Arrays.equals(new byte[BLOCK], bytes(blocks, 1)), "a timed-out read never writes its destination");
@@ -300,16 +303,15 @@ class RedisStandaloneTest
     }
 
     /** Waits (bounded) until a PING from another client stops being answered: DEBUG SLEEP has started. */
-    private static void waitUntilServerStalls() throws Exception
+    private static void waitUntilServerStalls(final StatefulRedisConnection<byte[], byte[]> probe) throws Exception
     {
-        final StatefulRedisConnection<byte[], byte[]> probe = raw.connect(ByteArrayCodec.INSTANCE);
         try
         {
-            final long until = System.nanoTime() + 20_000_000_000L;
+            final long until = System.nanoTime() + 60_000_000_000L;
             while (System.nanoTime() - until < 0)
             {
                 final var pong = probe.async().ping();
-                if (!pong.await(50, java.util.concurrent.TimeUnit.MILLISECONDS))
+                if (!pong.await(1000, java.util.concurrent.TimeUnit.MILLISECONDS)) // stalled, not just slow
                 {
                     return;
                 }

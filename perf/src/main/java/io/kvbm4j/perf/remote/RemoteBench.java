@@ -52,8 +52,8 @@ public final class RemoteBench
     private final Map<String, String> options = new HashMap<>();
     private final List<Path> dirs = new ArrayList<>();
     private final List<Process> servers = new ArrayList<>();
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
-        TimeUnit.MICROSECONDS.toNanos(100));
+    private final IdleStrategy idle = new BackoffIdleStrategy(20, 5, TimeUnit.MICROSECONDS.toNanos(1),
+        TimeUnit.MICROSECONDS.toNanos(200));
     private int completed;
     private int failed;
     private RemoteStatus lastStatus;
@@ -233,7 +233,10 @@ public final class RemoteBench
             idle.idle(store.poll(c ->
             {
                 collect(c);
-                lastRun = c.run();
+                if (c.kind() == io.kvbm4j.remote.RemoteOpKind.LOOKUP)
+                {
+                    lastRun = c.run();
+                }
             }));
         }
         idle.reset();

@@ -13,22 +13,23 @@ final class RedisOpState
     final RedisOutputs.Read read;
     final RedisOutputs.Status status;
     final RedisOutputs.Count delete;
-    final RedisOutputs.Exists[] exists;
     final RedisOutputs.Done single;
-    final RedisOutputs.LookupDone[] lookup;
+    final RedisOutputs.ExistsCommand[] lookup;
+    final java.util.ArrayList<RedisOutputs.ExistsCommand> batch;
+    final RedisOutputs.PingCommand ping;
 
     RedisOpState(final RedisRemoteStore store, final io.kvbm4j.remote.store.OpRecord op, final int maxIds)
     {
         this.read = new RedisOutputs.Read(op);
         this.status = new RedisOutputs.Status(op);
         this.delete = new RedisOutputs.Count();
-        this.exists = new RedisOutputs.Exists[maxIds];
-        this.lookup = new RedisOutputs.LookupDone[maxIds];
+        this.lookup = new RedisOutputs.ExistsCommand[maxIds];
         for (int i = 0; i < maxIds; i++)
         {
-            exists[i] = new RedisOutputs.Exists(op, i);
-            lookup[i] = new RedisOutputs.LookupDone(store, op, i);
+            lookup[i] = new RedisOutputs.ExistsCommand(store, op, i);
         }
+        this.batch = new java.util.ArrayList<>(maxIds);
+        this.ping = new RedisOutputs.PingCommand(store, op);
         this.single = new RedisOutputs.Done(store, op);
     }
 }

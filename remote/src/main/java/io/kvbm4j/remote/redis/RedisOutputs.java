@@ -1,7 +1,9 @@
 package io.kvbm4j.remote.redis;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 import io.kvbm4j.remote.RemoteOpKind;
@@ -11,7 +13,11 @@ import io.kvbm4j.remote.store.OpRecord;
 import io.kvbm4j.remote.value.BlockValueLayout;
 import io.kvbm4j.tiers.transfer.PayloadChecksum;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 
 /**
  * The Lettuce command outputs and completion callbacks of G4, one set per record, reused call after call (a
@@ -198,48 +204,172 @@ final class RedisOutputs
         }
     }
 
-    /** Completion of one EXISTS of a lookup; the last one to answer completes the lookup. */
-    static final class LookupDone implements BiConsumer<Object, Throwable>
-    {
-        static final byte FAILED = 2;
-        static final byte TIMED_OUT = 3;
-        private final RedisRemoteStore store;
-        private final OpRecord op;
-        private final int i;
+    static final byte FAILED = 2;
+    static final byte TIMED_OUT = 3;
 
-        LookupDone(final RedisRemoteStore store, final OpRecord op, final int i)
+    /**
+     * Records the answer of EXISTS i of a lookup; the last one to answer completes the lookup with the status of the
+     * run: OK, or FAILED / TIMED_OUT when the run ends at an id whose EXISTS failed.
+     */
+    static void lookupAnswered(final RedisRemoteStore store, final OpRecord op, final int i, final Throwable error)
+    {
+        if (error != null)
         {
+            store.noteFailure(error);
+            op.present[i] = classify(error) == RemoteStatus.TIMED_OUT ? TIMED_OUT : FAILED;
+        }
+        if (op.remaining.decrementAndGet() == 0) // the last answer sees every present[] write (RMW chain)
+        {
+            RemoteStatus s = RemoteStatus.OK;
+            for (int k = 0; k < op.count(); k++)
+            {
+                final byte p = op.present[k];
+                if (p == 1)
+                {
+                    continue;
+                }
+                if (p == FAILED || p == TIMED_OUT)
+                {
+                    s = p == FAILED ? RemoteStatus.FAILED : RemoteStatus.TIMED_OUT; // the run ends at a failure
+                }
+                break;
+            }
+            store.complete(op, s);
+        }
+    }
+
+    /**
+     * A reusable command of the control connection (EXISTS i of a lookup, or PING): a plain Lettuce
+     * {@link Command} (no future, no callback object), allocated once per record with its arguments (which hold
+     * the record's key array, rewritten per call) and reset before each dispatch. {@link #answered} makes the
+     * first of reply / timeout / cancel the only one that counts.
+     */
+    abstract static class ControlCommand<T> extends Command<byte[], OpRecord, T>
+    {
+        protected final RedisRemoteStore store;
+        protected final OpRecord op;
+        private final AtomicInteger answered = new AtomicInteger();
+
+        ControlCommand(final CommandType type, final CommandOutput<byte[], OpRecord, T> output,
+                       final CommandArgs<byte[], OpRecord> args, final RedisRemoteStore store, final OpRecord op)
+        {
+            super(type, output, args);
             this.store = store;
             this.op = op;
-            this.i = i;
+        }
+
+        /** Before each dispatch (owner thread; the previous use has completed). */
+        void reset()
+        {
+            status = ST_INITIAL;
+            exception = null;
+            answered.set(0);
+        }
+
+        abstract void answer(Throwable error);
+
+        @Override
+        public void complete()
+        {
+            super.complete();
+            if (answered.compareAndSet(0, 1))
+            {
+                answer(null);
+            }
         }
 
         @Override
-        public void accept(final Object result, final Throwable error)
+        public boolean completeExceptionally(final Throwable error)
+        {
+            final boolean changed = super.completeExceptionally(error);
+            if (answered.compareAndSet(0, 1))
+            {
+                answer(error);
+            }
+            return changed;
+        }
+
+        @Override
+        public void cancel()
+        {
+            super.cancel();
+            if (answered.compareAndSet(0, 1))
+            {
+                answer(new CancellationException("G4 command cancelled"));
+            }
+        }
+    }
+
+    /** EXISTS of id i of a lookup. */
+    static final class ExistsCommand extends ControlCommand<Long>
+    {
+        private final int i;
+        private final Exists exists;
+
+        ExistsCommand(final RedisRemoteStore store, final OpRecord op, final int i)
+        {
+            this(store, op, i, new Exists(op, i));
+        }
+
+        private ExistsCommand(final RedisRemoteStore store, final OpRecord op, final int i, final Exists exists)
+        {
+            super(CommandType.EXISTS, exists, new CommandArgs<>(BlockValueCodec.INSTANCE).addKey(op.keys[i]), store, op);
+            this.i = i;
+            this.exists = exists;
+        }
+
+        @Override
+        void reset()
+        {
+            super.reset();
+            exists.reset();
+        }
+
+        @Override
+        void answer(final Throwable error)
+        {
+            if (error == null && exists.hasError())
+            {
+                lookupAnswered(store, op, i, new RedisException(exists.getError()));
+                return;
+            }
+            lookupAnswered(store, op, i, error);
+        }
+    }
+
+    /** PING on the control connection (health probe, latency floor). */
+    static final class PingCommand extends ControlCommand<OpRecord>
+    {
+        private final Status status;
+
+        PingCommand(final RedisRemoteStore store, final OpRecord op)
+        {
+            this(store, op, new Status(op));
+        }
+
+        private PingCommand(final RedisRemoteStore store, final OpRecord op, final Status status)
+        {
+            super(CommandType.PING, status, null, store, op);
+            this.status = status;
+        }
+
+        @Override
+        void reset()
+        {
+            super.reset();
+            status.reset();
+        }
+
+        @Override
+        void answer(final Throwable error)
         {
             if (error != null)
             {
                 store.noteFailure(error);
-                op.present[i] = classify(error) == RemoteStatus.TIMED_OUT ? TIMED_OUT : FAILED;
+                store.complete(op, classify(error));
+                return;
             }
-            if (op.remaining.decrementAndGet() == 0) // the last answer sees every present[] write (RMW chain)
-            {
-                RemoteStatus s = RemoteStatus.OK;
-                for (int k = 0; k < op.count(); k++)
-                {
-                    final byte p = op.present[k];
-                    if (p == 1)
-                    {
-                        continue;
-                    }
-                    if (p == FAILED || p == TIMED_OUT)
-                    {
-                        s = p == FAILED ? RemoteStatus.FAILED : RemoteStatus.TIMED_OUT; // the run ends at a failure
-                    }
-                    break;
-                }
-                store.complete(op, s);
-            }
+            store.complete(op, status.hasError() ? RemoteStatus.FAILED : RemoteStatus.OK);
         }
     }
 }

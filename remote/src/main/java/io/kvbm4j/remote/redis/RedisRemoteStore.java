@@ -157,8 +157,7 @@ public final class RedisRemoteStore extends AbstractRemoteStore
         this.ttlArgument = config.ttlMillis() > 0 ? Long.toString(config.ttlMillis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII) : null;
         this.description = config.backend().key() + " " + config.endpoints() + " namespace " + config.namespace() +
             (config.useTls() ? " (TLS)" : "");
-        final int maxIds = config.maxLookupIds();
-        attachBackendState(op -> new RedisOpState(this, op, maxIds));
+        attachBackendState(op -> new RedisOpState(this, op, op.keys.length));
         LOG.log(System.Logger.Level.INFO, "G4 remote tier: " + description);
     }
 
@@ -217,12 +216,13 @@ public final class RedisRemoteStore extends AbstractRemoteStore
     {
         final RedisOpState st = state(op);
         touched = control;
+        st.batch.clear();
         for (int i = 0; i < op.count(); i++)
         {
-            st.exists[i].reset();
-            controlCommands.dispatch(CommandType.EXISTS, st.exists[i],
-                new CommandArgs<>(BlockValueCodec.INSTANCE).addKey(op.keys[i])).whenComplete(st.lookup[i]);
+            st.lookup[i].reset();
+            st.batch.add(st.lookup[i]);
         }
+        control.dispatch(st.batch); // n EXISTS, one write: one round trip (one per node on a cluster)
     }
 
     @Override
@@ -262,9 +262,9 @@ public final class RedisRemoteStore extends AbstractRemoteStore
     protected void startPing(final OpRecord op)
     {
         final RedisOpState st = state(op);
-        st.status.reset();
+        st.ping.reset();
         touched = control;
-        controlCommands.dispatch(CommandType.PING, st.status).whenComplete(st.single);
+        control.dispatch(st.ping);
     }
 
     private int nextData()
