@@ -39,6 +39,7 @@ LATENCY_END = "<!-- latency:end -->"
 LATENCY_RUNS = [
     ("none", ["--background-mibps", "0"]),
     ("2 GiB/s of 2 MiB host copies", ["--background-mibps", "2048"]),
+    ("real G1↔G2 offloads and onboards", ["--background-mibps", "0", "--g2-blocks", "32768"]),
 ]
 LATENCY_COMMON = ["--rate", "10000", "--warmup-seconds", "5", "--seconds", "20"]
 
@@ -117,10 +118,11 @@ def latency_section(runs, started, load_before, load_after):
         "",
         "Rewritten by every full `make bench` (`perf/bench.py`). `io.kvbm4j.perf.latency.ServingLatency`: one",
         "serving thread issues operations at a fixed rate from a Zipf request mix (match of 64 ids, allocate of",
-        "the misses, fill+complete+register per new block, release per block); latency from each operation's",
+        "the misses, one commit of them, one release of all held blocks); latency from each operation's",
         "*intended* start (corrected for coordinated omission), in µs; `service` is from its actual start.",
-        "Background: a stand-in for offload/onboard (the harness predates issue 5's transfer engine on main): a",
-        "thread copies 2 MiB block payloads between G2 host slots at the stated rate.",
+        "Background: none; 2 MiB host copies between G2 slots at the stated rate on another thread; or real",
+        "G1↔G2 transfers (`--g2-blocks`): write-back offloads on release and matchOnboard + poll-onboard through",
+        "the transfer engine (tiny-test blocks, G1 payloads in host memory).",
         "",
         f"- Machine: {os.cpu_count()} cores, {cpu_model()}, {memory_gib()}; load average {load_before:.2f} before, "
         f"{load_after:.2f} after",

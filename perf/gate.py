@@ -55,6 +55,7 @@ ALLOCATION = [
     "MatchBenchmark.managerMatch",
     "MatchBenchmark.managerMatchRelease",
     "AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease",
+    "AllocateRegisterReleaseBenchmark.allocateCommitRelease",
     "BlockHashingBenchmark.hashSequence[XXH3_128]",
     "MetadataHandlerBenchmark.handlerEvictRegister",
     "HostCopyBenchmark.hostSlotCopy",

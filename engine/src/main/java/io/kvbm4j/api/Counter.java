@@ -76,5 +76,9 @@ public enum Counter
     /** G3 blocks evicted by G3's own policy to make room for writes. */
     G3_EVICTED_BLOCKS,
     /** G3 blocks found on disk when the engine opened (warm restart) and registered in the G3 pool. */
-    G3_RESTORED_BLOCKS
+    G3_RESTORED_BLOCKS,
+    /** Releases applied while the ring was full; their RELEASE events went out ahead of the next call's. */
+    RELEASES_DEFERRED,
+    /** Tiers that became degraded (a DEGRADED event each). */
+    TIERS_DEGRADED
 }

@@ -20,8 +20,12 @@ package io.kvbm4j.api;
  * collects; only {@link #awaitOnboard}, which a caller chooses to call, waits (up to its deadline).
  *
  * <h2>Cost</h2>
- * Each method is O(blocks it touches): one hash-index probe per looked-up id, O(1) per slot state change,
- * and one ring event per block touched.
+ * Each method is O(blocks it touches): one hash-index probe per looked-up id, O(1) per slot state change.
+ * A call claims the ring once and publishes one run event per kind of change it made (up to 32 blocks an
+ * entry): a new block costs a share of one {@code STORED} entry through {@link #commit}, a hit a share of one
+ * {@code MATCH} entry. Changes private to a request (allocating a free slot, {@link #fill}, {@link #complete},
+ * releasing an unregistered block) publish nothing. A call whose runs would need more entries than the ring
+ * has (more than 32 × ring.size blocks) is refused with {@link Status#INVALID_ARGUMENT}.
  *
  * <h2>Slots</h2>
  * Slots are G1 slot numbers {@code 0 .. capacity-1}; the memory behind them belongs to the inference
@@ -149,12 +153,82 @@ public interface KvBlockManager extends AutoCloseable
      */
     int register(int slot);
 
+    /**
+     * Commits {@code n} blocks of one request in one call: each PARTIAL slot {@code slots[i]} is filled to
+     * {@link #blockTokens()}, completed with the id at {@code firstIndex + i} of {@code ids} (its parent the id
+     * before it, or the root at index 0) and registered, as {@link #fill}, {@link #complete} and
+     * {@link #register} would do one by one, with one ring claim and one STORED run. Deduplication is answered
+     * per block: {@code slots[i]} is overwritten with the slot that now holds the id for the caller (one
+     * reference each); a deduplicated block's own slot went back to the free pool.
+     *
+     * <p>All or nothing: every slot must be a distinct PARTIAL G1 slot ({@link Status#INVALID_STATE}
+     * otherwise) and the metadata store must have room for the new ids ({@link Status#NO_SPACE}).
+     *
+     * @return n, or a negative {@link Status}.
+     */
+    default int commit(final int[] slots, final int n, final BlockIds ids, final int firstIndex, final long requestId)
+    {
+        if (n < 0 || n > slots.length || firstIndex < 0 || firstIndex + n > ids.size())
+        {
+            return Status.INVALID_ARGUMENT;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = slots[i];
+            final int tokens = blockTokens();
+            int r = fill(slot, tokens);
+            if (r == Status.INVALID_ARGUMENT)
+            {
+                r = 0; // already partly filled: complete checks it is full
+            }
+            r = r < 0 ? r : complete(slot, ids, firstIndex + i);
+            r = r < 0 ? r : register(slot);
+            if (r < 0)
+            {
+                return r;
+            }
+            slots[i] = r;
+        }
+        return n;
+    }
+
+    /**
+     * Releases {@code n} references in one call (a slot may appear as often as the caller holds it), with one
+     * ring claim and one RELEASE run. Never answers {@link Status#BACK_PRESSURED}: see {@link #release(int)}.
+     *
+     * <p>All or nothing for bad input: every slot must be releasable that many times, else nothing changes
+     * and the status says why.
+     *
+     * @return n, or a negative {@link Status}.
+     */
+    default int release(final int[] slots, final int n)
+    {
+        if (n < 0 || n > slots.length)
+        {
+            return Status.INVALID_ARGUMENT;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int r = release(slots[i]);
+            if (r < 0)
+            {
+                return r;
+            }
+        }
+        return n;
+    }
+
     /** Adds a reference to a registered block. @return the new reference count, or a negative {@link Status}. */
     int acquire(int slot);
 
     /**
      * Drops the caller's reference. A registered block at zero references becomes INACTIVE (cached,
      * evictable); a PARTIAL or COMPLETE block goes straight back to the free pool.
+     *
+     * <p>Never answers {@link Status#BACK_PRESSURED}, so a caller never has to spin or leak a reference: when
+     * the ring is full the release is applied at once and its RELEASE event is held (at most one counter per
+     * G1 slot) and published ahead of the next call's events; a call that needs the ring and cannot fit those
+     * first is refused with BACK_PRESSURED and changes nothing, so ring order always matches state order.
      *
      * @return the remaining reference count (0 for an unregistered block), or a negative {@link Status}.
      */

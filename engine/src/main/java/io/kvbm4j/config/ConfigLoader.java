@@ -310,12 +310,13 @@ public final class ConfigLoader
         final int inFlight = r.integer("transfers.max-in-flight", 1, 1024);
         final int queued = r.integer("transfers.max-queued", 0, 1 << 16);
         final int batch = r.integer("transfers.batch-blocks", 1, 4096);
-        // Applying an onboard of a batch publishes up to 5 ring events per block at once. (With runtime-provided
-        // G1 memory, Engines checks the same when the manager opens.)
-        if (memory != TransferSettings.G1Memory.NONE && (long)batch * 5 > ringSize)
+        // Applying an onboard of a batch publishes two runs (stored, dropped) of ⌈batch / 32⌉ entries at once.
+        // (With runtime-provided G1 memory, Engines checks the same when the manager opens.)
+        final int entries = 2 * ((batch + 31) / 32);
+        if (memory != TransferSettings.G1Memory.NONE && entries > ringSize)
         {
             throw new ConfigException(source + ": transfers.batch-blocks: " + batch + " needs a ring of at least " +
-                batch * 5 + " entries (5 per block), ring.size is " + ringSize);
+                entries + " entries (two runs of 32 blocks an entry), ring.size is " + ringSize);
         }
         final int timeoutMs = r.integer("transfers.timeout-ms", 1, 3_600_000);
         final boolean verify = r.bool("transfers.verify-g2");

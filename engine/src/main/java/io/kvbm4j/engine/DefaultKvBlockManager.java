@@ -22,6 +22,7 @@ import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.pipeline.RingWriter;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.pool.PoolInvariants;
 import io.kvbm4j.tiers.memory.SlotMemory;
@@ -44,79 +45,54 @@ import io.kvbm4j.tiers.memory.SlotMemory;
  */
 public final class DefaultKvBlockManager implements KvBlockManager
 {
-    private static final int G1 = Tier.G1.ordinal();
-
     private final EngineConfig config;
+    private final Sequencer seq;
     private final BlockPool g1;
     private final BlockPool g2;
+    private final BlockPool g3;
+    private final SlotMemory g1Memory;
     private final SlotMemory g2Memory;
     private final EventPipeline pipeline;
+    private final RingWriter writer;
     private final MetadataStore metadata;
     private final CounterArray counters;
-    private final EpochNanoClock clock;
     private final int blockTokens;
-    private final int ringSize;
-    private final long maxRegistered;
     private final AccessHistory history;
     private final List<AutoCloseable> closeAfter;
-    private long tick;
+    /** Tier transfers (G1↔G2, G3 below), or null when G1 has no memory or G2 is off. */
+    private final TierTransfers transfers;
+    /** Frees the G1 memory kvbm4j allocated (after transfers stopped). */
+    private final Runnable closeMemory;
+    /** Scratch for validating batches without allocating: per G1 slot, the batch that last saw it, and how often. */
+    private final int[] seenIn;
+    private final int[] seenTimes;
+    private int batch;
     private Thread owner;
     private boolean closed;
-    /** G1↔G2 transfers, or null when G1 has no memory or G2 is off. Set once by the builder. */
-    private TierTransfers transfers;
-    private Runnable closeMemory = () -> { };
-    /** The G3 pool (its bytes are the disk tier's, on the transfer thread), or null when G3 is off. */
-    private BlockPool g3;
-    private SlotMemory g1Memory;
 
     DefaultKvBlockManager(
-        final EngineConfig config, final BlockPool g1, final BlockPool g2, final SlotMemory g2Memory,
-        final EventPipeline pipeline, final MetadataStore metadata, final CounterArray counters,
-        final EpochNanoClock clock, final AccessHistory history, final List<AutoCloseable> closeAfter)
+        final EngineConfig config, final Sequencer seq, final SlotMemory g1Memory, final SlotMemory g2Memory,
+        final TierTransfers transfers, final EventPipeline pipeline, final MetadataStore metadata,
+        final AccessHistory history, final List<AutoCloseable> closeAfter, final Runnable closeMemory)
     {
+        this.config = config;
+        this.seq = seq;
+        this.g1 = seq.pools.get(Tier.G1);
+        this.g2 = seq.pools.get(Tier.G2);
+        this.g3 = seq.pools.get(Tier.G3);
+        this.g1Memory = g1Memory;
+        this.g2Memory = g2Memory;
+        this.transfers = transfers;
+        this.pipeline = pipeline;
+        this.writer = seq.writer;
+        this.metadata = metadata;
+        this.counters = seq.counters;
+        this.blockTokens = config.blockTokens();
         this.history = history;
         this.closeAfter = closeAfter;
-        this.config = config;
-        this.g1 = g1;
-        this.g2 = g2;
-        this.g2Memory = g2Memory;
-        this.pipeline = pipeline;
-        this.metadata = metadata;
-        this.counters = counters;
-        this.clock = clock;
-        this.blockTokens = config.blockTokens();
-        this.ringSize = pipeline.ringSize();
-        this.maxRegistered = config.metadataMaxEntries();
-    }
-
-    void attachTransfers(final TierTransfers transfers, final SlotMemory g1Memory, final Runnable closeMemory)
-    {
-        this.transfers = transfers;
-        this.g1Memory = g1Memory;
         this.closeMemory = closeMemory;
-    }
-
-    void attachG3(final BlockPool g3)
-    {
-        this.g3 = g3;
-    }
-
-    /** Most registered G1 blocks (the metadata store's size). */
-    long maxRegistered()
-    {
-        return maxRegistered;
-    }
-
-    /** The next access tick (serving thread). */
-    long nextTick()
-    {
-        return ++tick;
-    }
-
-    /** Event time stamp now. */
-    long eventTime()
-    {
-        return clock.nanoTime();
+        this.seenIn = new int[g1.capacity()];
+        this.seenTimes = new int[g1.capacity()];
     }
 
     /** Binds the manager to the first thread that calls it; later calls must come from that thread. */
@@ -132,24 +108,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
 
     private int fail(final int status)
     {
-        switch (status)
-        {
-            case Status.BACK_PRESSURED:
-                counters.increment(Counter.BACK_PRESSURED);
-                break;
-            case Status.NO_SPACE:
-                counters.increment(Counter.NO_SPACE);
-                break;
-            case Status.INVALID_STATE:
-                counters.increment(Counter.INVALID_STATE);
-                break;
-            case Status.INVALID_ARGUMENT:
-                counters.increment(Counter.INVALID_ARGUMENT);
-                break;
-            default:
-                break;
-        }
-        return status;
+        return seq.fail(status);
     }
 
     @Override
@@ -176,7 +135,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             transfers.beforeCall(true);
         }
-        if (count < 0 || count > ids.size() || slotsOut.length < count || count >= ringSize)
+        if (count < 0 || count > ids.size() || slotsOut.length < count ||
+            RingWriter.entriesFor(count + 1) > writer.maxEntries())
         {
             return fail(Status.INVALID_ARGUMENT);
         }
@@ -190,31 +150,33 @@ public final class DefaultKvBlockManager implements KvBlockManager
             }
             slotsOut[k++] = slot;
         }
-        final int events = k < count ? k + 1 : k;
-        if (events > 0)
+        final int blocks = k < count ? k + 1 : k;
+        if (blocks > 0)
         {
-            final long hi = pipeline.tryClaim(events);
-            if (hi < 0)
+            if (!writer.claim(RingWriter.entriesFor(blocks)))
             {
                 return fail(Status.BACK_PRESSURED);
             }
-            final long now = clock.nanoTime();
-            final long t = ++tick;
-            long seq = hi - events + 1;
+            final long t = seq.nextTick();
+            writer.run(BlockEventType.MATCH, Tier.G1, requestId, t, seq.now());
+            long parentHi = 0;
+            long parentLo = 0;
             for (int i = 0; i < k; i++)
             {
                 final int slot = slotsOut[i];
-                g1.acquire(slot, t);
-                emit(seq++, BlockEventType.MATCH_HIT, slot, requestId, t, now, 0);
+                final long hi = ids.hi(i);
+                final long lo = ids.lo(i);
+                // the match starts at position 0, so position and parent come from the ids: no table reads
+                writer.add(slot, hi, lo, parentHi, parentLo, i, g1.acquireChecked(slot, t), 0, 0, 0);
+                parentHi = hi;
+                parentLo = lo;
             }
             if (k < count)
             {
-                final long parentHi = k == 0 ? 0 : ids.hi(k - 1);
-                final long parentLo = k == 0 ? 0 : ids.lo(k - 1);
-                pipeline.event(seq).set(BlockEventType.MATCH_MISS, G1, -1, ids.hi(k), ids.lo(k), parentHi,
-                    parentLo, k, requestId, t, now, 0, count - k);
+                writer.add(-1, ids.hi(k), ids.lo(k), k == 0 ? 0 : ids.hi(k - 1), k == 0 ? 0 : ids.lo(k - 1), k, 0,
+                    count - k, BlockEvent.MISS, 0);
             }
-            pipeline.publish(hi - events + 1, hi);
+            writer.publish();
         }
         counters.increment(Counter.MATCH_CALLS);
         counters.add(Counter.MATCH_HIT_BLOCKS, k);
@@ -284,65 +246,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             transfers.beforeCall(true);
         }
-        return allocateSlots(n, requestId, slotsOut);
-    }
-
-    /** allocate without the transfer step at the top (also used to place onboarded blocks). */
-    int allocateSlots(final int n, final long requestId, final int[] slotsOut)
-    {
-        if (n <= 0 || n > slotsOut.length)
-        {
-            return n == 0 ? 0 : fail(Status.INVALID_ARGUMENT);
-        }
-        final int evictions = Math.max(0, n - g1.freeCount());
-        // Inactive blocks bound what eviction can free: a parent becomes a candidate once its last child
-        // goes, so up to `inactive` blocks can go, unless a block in use sits below one of them.
-        if (evictions > g1.inactiveCount())
-        {
-            return fail(Status.NO_SPACE);
-        }
-        final int events = n + evictions;
-        if (events > ringSize)
-        {
-            return fail(Status.INVALID_ARGUMENT);
-        }
-        final long hi = pipeline.tryClaim(events);
-        if (hi < 0)
-        {
-            return fail(Status.BACK_PRESSURED);
-        }
-        final long now = clock.nanoTime();
-        final long t = ++tick;
-        long seq = hi - events + 1;
-        for (int e = 0; e < evictions; e++)
-        {
-            final int victim = g1.victim();
-            if (victim < 0)
-            {
-                // Ran out: the remaining inactive blocks are ancestors of blocks in use. What was evicted
-                // stays evicted (cached copies only, now misses); the unused entries carry NOOPs.
-                counters.add(Counter.EVICTED_BLOCKS, e);
-                while (seq <= hi)
-                {
-                    pipeline.event(seq++).set(BlockEventType.NOOP, G1, -1, 0, 0, 0, 0, 0, requestId, t, now, 0, 0);
-                }
-                pipeline.publish(hi - events + 1, hi);
-                return fail(Status.NO_SPACE);
-            }
-            final int earned = g1.table().accessCount(victim);
-            g1.evict(victim); // id fields stay readable until the slot is allocated again
-            emit(seq++, BlockEventType.EVICT, victim, requestId, t, now, earned);
-        }
-        for (int i = 0; i < n; i++)
-        {
-            final int slot = g1.allocate(requestId, t);
-            slotsOut[i] = slot;
-            emit(seq++, BlockEventType.ALLOCATE, slot, requestId, t, now, 0);
-        }
-        pipeline.publish(hi - events + 1, hi);
-        counters.add(Counter.EVICTED_BLOCKS, evictions);
-        counters.add(Counter.ALLOCATED_BLOCKS, n);
-        return n;
+        return seq.allocateG1(n, requestId, slotsOut);
     }
 
     @Override
@@ -357,19 +261,11 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             transfers.beforeCall(false);
         }
-        final int check = g1.checkFill(slot, tokens, blockTokens);
-        if (check < 0)
+        final int filled = g1.fill(slot, tokens, blockTokens); // private to its request: no event
+        if (filled < 0)
         {
-            return fail(check);
+            return fail(filled);
         }
-        final long seq = pipeline.tryClaim(1);
-        if (seq < 0)
-        {
-            return fail(Status.BACK_PRESSURED);
-        }
-        final int filled = g1.fill(slot, tokens, blockTokens);
-        emit(seq, BlockEventType.FILL, slot, g1.table().requestId(slot), ++tick, clock.nanoTime(), filled);
-        pipeline.publish(seq, seq);
         counters.increment(Counter.FILLS);
         return filled;
     }
@@ -388,19 +284,11 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             transfers.beforeCall(false);
         }
-        final int check = g1.checkComplete(slot, position, blockTokens);
-        if (check < 0)
+        final int done = g1.complete(slot, idHi, idLo, parentHi, parentLo, position, blockTokens); // still private
+        if (done < 0)
         {
-            return fail(check);
+            return fail(done);
         }
-        final long seq = pipeline.tryClaim(1);
-        if (seq < 0)
-        {
-            return fail(Status.BACK_PRESSURED);
-        }
-        g1.complete(slot, idHi, idLo, parentHi, parentLo, position, blockTokens);
-        emit(seq, BlockEventType.COMPLETE, slot, g1.table().requestId(slot), ++tick, clock.nanoTime(), 0);
-        pipeline.publish(seq, seq);
         counters.increment(Counter.COMPLETED_BLOCKS);
         return 0;
     }
@@ -427,38 +315,119 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return fail(Status.INVALID_STATE); // the existing block cannot take one more reference
         }
-        if (existing < 0 && (long)g1.activeCount() + g1.inactiveCount() >= maxRegistered)
+        if (existing < 0 && seq.registrationRoom() <= 0)
         {
             return fail(Status.NO_SPACE); // the metadata store is sized for maxRegistered records
         }
-        final int events = existing >= 0 ? 2 : 1;
-        final long hi = pipeline.tryClaim(events);
-        if (hi < 0)
+        if (!writer.claim(1))
         {
             return fail(Status.BACK_PRESSURED);
         }
         final long requestId = g1.table().requestId(slot);
-        final long now = clock.nanoTime();
-        final long t = ++tick;
-        final int result = g1.register(slot, t);
-        if (existing >= 0)
+        final long t = seq.nextTick();
+        writer.run(BlockEventType.STORED, Tier.G1, requestId, t, seq.now());
+        final int held = g1.register(slot, t);
+        stored(held, slot);
+        writer.publish();
+        if (existing < 0 && transfers != null)
         {
-            emit(hi - 1, BlockEventType.DEDUP, existing, requestId, t, now, slot);
-            emit(hi, BlockEventType.RESET, slot, requestId, t, now, 0);
+            transfers.onRegistered(held, requestId); // write-through
+        }
+        return held;
+    }
+
+    /** Describes a registration in the current STORED run and counts it. */
+    private void stored(final int held, final int slot)
+    {
+        if (held != slot)
+        {
+            writer.add(g1.table(), held, slot, BlockEvent.DEDUP, 0);
             counters.increment(Counter.DEDUPLICATED_BLOCKS);
             counters.increment(Counter.RESETS);
         }
         else
         {
-            emit(hi, BlockEventType.REGISTER, slot, requestId, t, now, 0);
+            writer.add(g1.table(), held, 0, 0, seq.pools.otherTiers(g1, held));
             counters.increment(Counter.REGISTERED_BLOCKS);
         }
-        pipeline.publish(hi - events + 1, hi);
-        if (existing < 0 && transfers != null)
+    }
+
+    @Override
+    public int commit(final int[] slots, final int n, final BlockIds ids, final int firstIndex, final long requestId)
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
         {
-            transfers.onRegistered(slot, requestId); // write-through
+            return Status.CLOSED;
         }
-        return result;
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
+        }
+        if (n < 0 || n > slots.length || firstIndex < 0 || firstIndex + n > ids.size() ||
+            RingWriter.entriesFor(n) > writer.maxEntries())
+        {
+            return fail(Status.INVALID_ARGUMENT);
+        }
+        if (n == 0)
+        {
+            return 0;
+        }
+        // Validate the whole batch before changing anything: PARTIAL slots of G1, each once, room to register.
+        final int mark = ++batch;
+        final BlockTable table = g1.table();
+        int fresh = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = slots[i];
+            if (!g1.isSlot(slot))
+            {
+                return fail(Status.INVALID_ARGUMENT);
+            }
+            if (table.state(slot) != BlockState.PARTIAL.code() || seenIn[slot] == mark)
+            {
+                return fail(Status.INVALID_STATE);
+            }
+            seenIn[slot] = mark;
+            final int existing = g1.lookup(ids.hi(firstIndex + i), ids.lo(firstIndex + i));
+            if (existing < 0)
+            {
+                fresh++;
+            }
+            else if (table.refCount(existing) == Integer.MAX_VALUE)
+            {
+                return fail(Status.INVALID_STATE);
+            }
+        }
+        if (fresh > seq.registrationRoom())
+        {
+            return fail(Status.NO_SPACE);
+        }
+        if (!writer.claim(RingWriter.entriesFor(n)))
+        {
+            return fail(Status.BACK_PRESSURED);
+        }
+        final long t = seq.nextTick();
+        writer.run(BlockEventType.STORED, Tier.G1, requestId, t, seq.now());
+        for (int i = 0; i < n; i++)
+        {
+            final int index = firstIndex + i;
+            final int slot = slots[i];
+            final int held = g1.commit(slot, ids.hi(index), ids.lo(index), index == 0 ? 0 : ids.hi(index - 1),
+                index == 0 ? 0 : ids.lo(index - 1), index, blockTokens, t);
+            stored(held, slot);
+            slots[i] = held;
+        }
+        writer.publish();
+        counters.add(Counter.COMPLETED_BLOCKS, n);
+        if (transfers != null)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                transfers.onRegistered(slots[i], requestId); // write-through (no-op otherwise)
+            }
+        }
+        return n;
     }
 
     @Override
@@ -478,15 +447,15 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return fail(check);
         }
-        final long seq = pipeline.tryClaim(1);
-        if (seq < 0)
+        if (!writer.claim(1))
         {
             return fail(Status.BACK_PRESSURED);
         }
-        final long t = ++tick;
+        final long t = seq.nextTick();
         final int refs = g1.acquire(slot, t);
-        emit(seq, BlockEventType.ACQUIRE, slot, g1.table().requestId(slot), t, clock.nanoTime(), 0);
-        pipeline.publish(seq, seq);
+        writer.run(BlockEventType.ACQUIRE, Tier.G1, g1.table().requestId(slot), t, seq.now());
+        writer.add(g1.table(), slot, 1, 0, 0);
+        writer.publish();
         counters.increment(Counter.ACQUIRES);
         return refs;
     }
@@ -508,37 +477,136 @@ public final class DefaultKvBlockManager implements KvBlockManager
         {
             return fail(check);
         }
-        final long seq = pipeline.tryClaim(1);
-        if (seq < 0)
+        if (g1.table().state(slot) != BlockState.REGISTERED.code())
         {
-            return fail(Status.BACK_PRESSURED);
+            g1.release(slot); // PARTIAL or COMPLETE: private, back to the free pool without an event
+            counters.increment(Counter.RESETS);
+            writer.flushDeferred();
+            return 0;
         }
-        final boolean registered = g1.table().state(slot) == BlockState.REGISTERED.code();
+        final long t = seq.nextTick();
+        final boolean claimed = writer.claim(1);
         final int refs = g1.release(slot);
-        emit(seq, registered ? BlockEventType.RELEASE : BlockEventType.RESET, slot, g1.table().requestId(slot),
-            ++tick, clock.nanoTime(), 0);
-        pipeline.publish(seq, seq);
-        counters.increment(registered ? Counter.RELEASES : Counter.RESETS);
-        if (registered && refs == 0 && transfers != null)
+        if (claimed)
+        {
+            writer.run(BlockEventType.RELEASE, Tier.G1, g1.table().requestId(slot), t, seq.now());
+            writer.add(g1.table(), slot, 1, 0, 0);
+            writer.publish();
+        }
+        else
+        {
+            writer.deferRelease(slot, t, seq.now()); // never refused: published ahead of the next claim
+            counters.increment(Counter.RELEASES_DEFERRED);
+        }
+        counters.increment(Counter.RELEASES);
+        if (refs == 0 && transfers != null)
         {
             transfers.onInactive(slot, g1.table().requestId(slot)); // write-back
         }
         return refs;
     }
 
-    void emit(
-        final long seq, final BlockEventType type, final int slot, final long requestId, final long t, final long now,
-        final int aux)
+    @Override
+    public int release(final int[] slots, final int n)
     {
-        final BlockTable table = g1.table();
-        final BlockEvent event = pipeline.event(seq);
-        event.set(type, G1, slot, table.idHi(slot), table.idLo(slot), table.parentHi(slot),
-            table.parentLo(slot), table.position(slot), requestId, t, now, table.refCount(slot), aux);
-        if (transfers != null && (type == BlockEventType.REGISTER || type == BlockEventType.EVICT))
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        if (closed)
         {
-            // The metadata record must keep a G2 copy's residency when G1's goes.
-            event.otherTiers = transfers.residencyBelow(table.idHi(slot), table.idLo(slot));
+            return Status.CLOSED;
         }
+        if (transfers != null)
+        {
+            transfers.beforeCall(false);
+        }
+        if (n < 0 || n > slots.length)
+        {
+            return fail(Status.INVALID_ARGUMENT);
+        }
+        // Validate the whole batch first: a slot released k times must hold k references.
+        final int mark = ++batch;
+        final BlockTable table = g1.table();
+        int registered = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = slots[i];
+            final int check = g1.checkRelease(slot);
+            if (check < 0)
+            {
+                return fail(check);
+            }
+            if (seenIn[slot] != mark)
+            {
+                seenIn[slot] = mark;
+                seenTimes[slot] = 0;
+            }
+            final int times = ++seenTimes[slot];
+            final boolean isRegistered = table.state(slot) == BlockState.REGISTERED.code();
+            if (times > 1 && (!isRegistered || times > table.refCount(slot)))
+            {
+                return fail(Status.INVALID_STATE);
+            }
+            if (isRegistered)
+            {
+                registered++;
+            }
+        }
+        final long t = seq.nextTick();
+        final boolean claimed = registered > 0 && RingWriter.entriesFor(registered) <= writer.maxEntries() &&
+            writer.claim(RingWriter.entriesFor(registered));
+        if (claimed)
+        {
+            writer.run(BlockEventType.RELEASE, Tier.G1, requestIdOf(slots, n), t, seq.now());
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = slots[i];
+            if (table.state(slot) != BlockState.REGISTERED.code())
+            {
+                g1.release(slot); // private: no event
+                counters.increment(Counter.RESETS);
+                continue;
+            }
+            g1.release(slot);
+            if (claimed)
+            {
+                writer.add(table, slot, 1, 0, 0);
+            }
+            else
+            {
+                writer.deferRelease(slot, t, seq.now());
+                counters.increment(Counter.RELEASES_DEFERRED);
+            }
+            counters.increment(Counter.RELEASES);
+        }
+        if (claimed)
+        {
+            writer.publish();
+        }
+        else if (registered == 0)
+        {
+            writer.flushDeferred();
+        }
+        if (transfers != null)
+        {
+            for (int i = 0; i < n; i++) // write-back, after this call's events (each slot once)
+            {
+                final int slot = slots[i];
+                if (seenTimes[slot] != 0)
+                {
+                    seenTimes[slot] = 0;
+                    if (table.state(slot) == BlockState.REGISTERED.code() && table.refCount(slot) == 0)
+                    {
+                        transfers.onInactive(slot, table.requestId(slot));
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private long requestIdOf(final int[] slots, final int n)
+    {
+        return n == 0 ? 0 : g1.table().requestId(slots[0]);
     }
 
     @Override

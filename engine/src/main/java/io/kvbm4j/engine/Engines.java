@@ -22,7 +22,11 @@ import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
+import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.pipeline.RingWriter;
+import io.kvbm4j.pool.TierPools;
+import io.kvbm4j.api.BlockState;
 import io.kvbm4j.policy.AdmissionPolicy;
 import io.kvbm4j.policy.EvictionPolicies;
 import io.kvbm4j.policy.EvictionPolicy;
@@ -169,6 +173,7 @@ public final class Engines
             CudaDevice cuda = null;
             MetadataStore metadata = null;
             TransferEngine engine = null;
+            EventPipeline pipeline = null;
             DiskTier disk = null;
             BlockPool g3 = null;
             try
@@ -223,11 +228,11 @@ public final class Engines
                         "layer-separate G1 has one per layer and K/V: " + 2 * config.layout().layers() + " for " +
                         config.layout().model());
                 }
-                if (g1Memory != null && (long)settings.batchBlocks() * 5 > config.ringSize())
+                if (g1Memory != null && 2 * RingWriter.entriesFor(settings.batchBlocks()) > config.ringSize())
                 {
                     throw new IllegalArgumentException("transfers.batch-blocks: " + settings.batchBlocks() +
-                        " needs a ring of at least " + settings.batchBlocks() * 5 + " entries (5 per block), ring.size is " +
-                        config.ringSize());
+                        " needs a ring of at least " + 2 * RingWriter.entriesFor(settings.batchBlocks()) +
+                        " entries (two runs of 32 blocks an entry), ring.size is " + config.ringSize());
                 }
                 final DiskTierConfig g3Config = config.g3();
                 if (g3Config != null && g1Memory == null)
@@ -251,14 +256,22 @@ public final class Engines
                         null);
                     restore(disk, g3, saltId(config), blockBytes, config.blockTokens(), counters);
                 }
-                metadata = new MetadataStore(config.metadataMaxEntries(), config.metadataPersistTo());
+                // One record per block resident anywhere: G1 registrations are bounded by metadata.max-entries (register
+                // answers NO_SPACE beyond it), the lower tiers by their capacity.
+                metadata = new MetadataStore(config.metadataMaxEntries() + (g2 == null ? 0 : g2.capacity()) +
+                    (g3 == null ? 0 : g3.capacity()), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
                 all.addAll(handlers);
-                final EventPipeline pipeline = new EventPipeline(
-                    config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
-                final DefaultKvBlockManager manager = new DefaultKvBlockManager(config, g1, g2, g2Memory, pipeline,
-                    metadata, counters, clock, accessHistory, List.copyOf(closeAfter));
+                pipeline = new EventPipeline(config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
+                final TierPools pools = new TierPools(g1, g2, g3);
+                final Sequencer sequencer = new Sequencer(pools, new RingWriter(pipeline, g1.table(), g1.capacity()),
+                    counters, clock, config.blockTokens(), config.metadataMaxEntries());
+                if (g3 != null)
+                {
+                    publishRestored(sequencer, g3);
+                }
+                TierTransfers transfers = null;
                 if (g1Memory != null)
                 {
                     final int records = settings.maxInFlight() + settings.maxQueued();
@@ -275,25 +288,27 @@ public final class Engines
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
                         g3Io != null ? g3Io : copy, transferClock, "kvbm4j");
                     disk = null; // the transfer engine's copier owns and closes it now
-                    manager.attachG3(g3);
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
                             AdmissionPolicy.SEEN_TWICE;
-                    final SlotMemory ownedG1 = g1Owned;
-                    final CudaDevice device = cuda;
-                    manager.attachTransfers(new TierTransfers(manager, g1, g2, g1Memory, g2Memory, engine, pipeline,
-                        counters, transferClock, settings, admit, config.blockTokens(), g3, g3Io), g1Memory, () ->
-                        {
-                            if (ownedG1 != null)
-                            {
-                                ownedG1.close();
-                            }
-                            if (device != null)
-                            {
-                                device.close();
-                            }
-                        });
+                    transfers = new TierTransfers(sequencer, g1Memory, g2Memory, engine, transferClock, settings, admit,
+                        g3Io);
                 }
+                final SlotMemory ownedG1 = g1Owned;
+                final CudaDevice device = cuda;
+                final Runnable closeMemory = () ->
+                {
+                    if (ownedG1 != null)
+                    {
+                        ownedG1.close();
+                    }
+                    if (device != null)
+                    {
+                        device.close();
+                    }
+                };
+                final DefaultKvBlockManager manager = new DefaultKvBlockManager(config, sequencer, g1Memory, g2Memory,
+                    transfers, pipeline, metadata, accessHistory, List.copyOf(closeAfter), closeMemory);
                 return manager;
             }
             catch (final RuntimeException ex)
@@ -301,6 +316,10 @@ public final class Engines
                 if (engine != null)
                 {
                     engine.stop(1, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                if (pipeline != null)
+                {
+                    pipeline.close(1_000);
                 }
                 if (disk != null)
                 {
@@ -336,6 +355,47 @@ public final class Engines
         }
 
         /** The salt id G3 slots carry: the default tenant's salt (its high half). */
+        /**
+         * Tells the ring about the G3 blocks found on disk at start (STORED G3, flagged RESTORED), so the metadata
+         * store and every handler know what G3 holds. Start-up, not the serving path: waits for ring room.
+         */
+        private static void publishRestored(final Sequencer sequencer, final BlockPool g3)
+        {
+            final RingWriter writer = sequencer.writer;
+            final int chunk = Math.max(1, writer.maxEntries() / 2) * BlockEvent.RUN;
+            int slot = 0;
+            while (slot < g3.capacity())
+            {
+                int n = 0;
+                int end = slot;
+                while (end < g3.capacity() && n < chunk)
+                {
+                    if (g3.state(end) == BlockState.REGISTERED)
+                    {
+                        n++;
+                    }
+                    end++;
+                }
+                if (n > 0)
+                {
+                    while (!writer.claim(RingWriter.entriesFor(n)))
+                    {
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                    }
+                    writer.run(BlockEventType.STORED, Tier.G3, 0, sequencer.nextTick(), sequencer.now());
+                    for (int s = slot; s < end; s++)
+                    {
+                        if (g3.state(s) == BlockState.REGISTERED)
+                        {
+                            writer.add(g3.table(), s, 0, BlockEvent.RESTORED, 0);
+                        }
+                    }
+                    writer.publish();
+                }
+                slot = end;
+            }
+        }
+
         private static long saltId(final EngineConfig config)
         {
             return config.saltRecord().salt(config.hash()).hi();

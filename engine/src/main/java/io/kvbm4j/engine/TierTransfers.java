@@ -15,9 +15,10 @@ import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.gds.disk.DiskStatus;
 import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.pool.TierPools;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
-import io.kvbm4j.pipeline.EventPipeline;
+import io.kvbm4j.pipeline.RingWriter;
 import io.kvbm4j.policy.AdmissionPolicy;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.tiers.memory.SlotMemory;
@@ -59,26 +60,19 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  */
 final class TierTransfers
 {
-    private static final int G1 = Tier.G1.ordinal();
-    private static final int G2 = Tier.G2.ordinal();
     private static final byte IDLE = 0;
     private static final byte RUNNING = 1;
     private static final byte READY = 2;
     /** An onboard whose G3 blocks are being read into G2; its G2→G1 copy follows on the same record. */
     private static final byte STAGING = 3;
-    /**
-     * Events applying one onboarded block may publish: DONE: FILL, COMPLETE, REGISTER or DEDUP + RESET, RELEASE;
-     * otherwise RESET and the EVICT of a bad G2 copy.
-     */
-    private static final int EVENTS_PER_ONBOARD_BLOCK = 5;
-
-    private final DefaultKvBlockManager manager;
+    private final Sequencer seq;
+    private final RingWriter writer;
+    private final TierPools pools;
     private final BlockPool g1;
     private final BlockPool g2;
     private final SlotMemory g1Memory;
     private final SlotMemory g2Memory;
     private final TransferEngine engine;
-    private final EventPipeline pipeline;
     private final CounterArray counters;
     private final NanoClock clock;
     private final TransferSettings settings;
@@ -112,29 +106,35 @@ final class TierTransfers
     private final long[][] stageParentHi;
     private final long[][] stageParentLo;
     private final int[][] stagePosition;
+    /** G2 blocks that entered G2 while a record was applied: written back to G3 after its events are out. */
+    private final int[] writeBack;
+    private final long[] writeBackRequest;
+    /** G2 copies that failed verification on an onboard, dropped after the record's STORED run. */
+    private final int[] badCopies;
+    /** Whether G3's degradation has been published. */
+    private boolean g3DegradedPublished;
     /** A record applied as a finished stage that goes on as a G2→G1 onboard once it has left the completions. */
     private Transfer resubmit;
 
     TierTransfers(
-        final DefaultKvBlockManager manager, final BlockPool g1, final BlockPool g2, final SlotMemory g1Memory,
-        final SlotMemory g2Memory, final TransferEngine engine, final EventPipeline pipeline,
-        final CounterArray counters, final NanoClock clock, final TransferSettings settings,
-        final AdmissionPolicy admission, final int blockTokens, final BlockPool g3, final G3Copier g3Io)
+        final Sequencer seq, final SlotMemory g1Memory, final SlotMemory g2Memory, final TransferEngine engine,
+        final NanoClock clock, final TransferSettings settings, final AdmissionPolicy admission, final G3Copier g3Io)
     {
-        this.g3 = g3;
+        this.seq = seq;
+        this.writer = seq.writer;
+        this.pools = seq.pools;
+        this.g1 = pools.get(Tier.G1);
+        this.g2 = pools.get(Tier.G2);
+        this.g3 = pools.get(Tier.G3);
         this.g3Io = g3Io;
-        this.manager = manager;
-        this.g1 = g1;
-        this.g2 = g2;
         this.g1Memory = g1Memory;
         this.g2Memory = g2Memory;
         this.engine = engine;
-        this.pipeline = pipeline;
-        this.counters = counters;
+        this.counters = seq.counters;
         this.clock = clock;
         this.settings = settings;
         this.admission = admission;
-        this.blockTokens = blockTokens;
+        this.blockTokens = seq.blockTokens;
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs());
         final int records = engine.capacity();
         this.onboardState = new byte[records];
@@ -156,12 +156,9 @@ final class TierTransfers
         this.stageParentHi = new long[g3Records][batch];
         this.stageParentLo = new long[g3Records][batch];
         this.stagePosition = new int[g3Records][batch];
-    }
-
-    /** Residency bits of a block in the tiers below G1 (the G2 bit, or 0). */
-    int residencyBelow(final long hi, final long lo)
-    {
-        return g2.lookup(hi, lo) >= 0 ? Tier.G2.bit() : 0;
+        this.writeBack = new int[batch];
+        this.writeBackRequest = new long[batch];
+        this.badCopies = new int[batch];
     }
 
     /** A G3 disk tier counter (atomic, any thread); 0 when G3 is off. */
@@ -189,6 +186,13 @@ final class TierTransfers
     /** Applies every finished transfer (a few queue polls; no copy, no wait). */
     void drain()
     {
+        if (g3Io != null && !g3DegradedPublished && g3Io.disk().isDegraded() && writer.claim(1))
+        {
+            writer.single(BlockEventType.DEGRADED, Tier.G3, 0, seq.nextTick(), seq.now());
+            writer.publish();
+            g3DegradedPublished = true;
+            counters.increment(Counter.TIERS_DEGRADED);
+        }
         Transfer t;
         while ((t = engine.peekCompleted()) != null)
         {
@@ -288,9 +292,9 @@ final class TierTransfers
         if (g3.freeCount() == 0)
         {
             final int victim = g3.victim(); // G3's own policy: its inactive leaves
-            if (victim < 0 || pendingEvicts == pendingEvictHi.length)
+            if (victim < 0 || pendingEvicts == pendingEvictHi.length || !writer.claim(1))
             {
-                counters.increment(Counter.G3_OFFLOAD_DROPPED);
+                counters.increment(Counter.G3_OFFLOAD_DROPPED); // G3 full of blocks in use, or the ring full
                 if (stagedG3.count() == 0)
                 {
                     engine.recycle(stagedG3);
@@ -301,10 +305,11 @@ final class TierTransfers
             pendingEvictHi[pendingEvicts] = g3.table().idHi(victim);
             pendingEvictLo[pendingEvicts] = g3.table().idLo(victim);
             pendingEvicts++;
-            g3.evict(victim);
+            seq.evict(g3, 1, requestId, seq.nextTick()); // the victim: a REMOVED G3 event
+            writer.publish();
             counters.increment(Counter.G3_EVICTED_BLOCKS);
         }
-        final int d = g3.allocate(requestId, manager.nextTick());
+        final int d = g3.allocate(requestId, seq.nextTick());
         g2.pin(b); // stays pinned until the write is applied
         final int record = stagedG3.index();
         final int i = stagedG3.count();
@@ -318,6 +323,11 @@ final class TierTransfers
 
     private boolean applyG3Offload(final Transfer t)
     {
+        if (!writer.claim(RingWriter.entriesFor(t.count())))
+        {
+            return false; // ring full: apply on a later call
+        }
+        writer.run(BlockEventType.STORED, Tier.G3, 0, seq.nextTick(), seq.now());
         final BlockTable lower = g2.table();
         final int record = t.index();
         for (int i = 0; i < t.count(); i++)
@@ -327,16 +337,17 @@ final class TierTransfers
             final byte outcome = t.outcome(i);
             if (outcome == TransferOutcome.DONE)
             {
-                final long tick = manager.nextTick();
+                final long tick = seq.nextTick();
                 g3.fill(d, blockTokens, blockTokens);
                 g3.complete(d, lower.idHi(b), lower.idLo(b), lower.parentHi(b), lower.parentLo(b), lower.position(b),
                     blockTokens);
                 final int held = g3.register(d, tick);
+                g3.release(held); // cached in G3, no reference held
                 if (held == d)
                 {
                     counters.increment(Counter.G3_OFFLOADED_BLOCKS);
+                    writer.add(g3.table(), d, 0, 0, pools.otherTiers(g3, d));
                 }
-                g3.release(held); // cached in G3, no reference held
             }
             else
             {
@@ -366,6 +377,7 @@ final class TierTransfers
             pendingEvicts++;
         }
         g3Io.evictCount[record] = 0;
+        writer.publish();
         return true;
     }
 
@@ -411,33 +423,18 @@ final class TierTransfers
         }
         if (g2.freeCount() == 0)
         {
-            final int victim = g2.victim(); // G2's own policy: its inactive leaves
-            final long seq = victim < 0 ? -1 : pipeline.tryClaim(1);
-            if (seq < 0)
+            if (g2.evictableCount() == 0 || !writer.claim(1))
             {
                 counters.increment(Counter.OFFLOAD_DROPPED); // G2 full of blocks in use, or the ring full
                 recycleIfEmpty();
                 return;
             }
-            evictG2(seq, victim, requestId);
-            pipeline.publish(seq, seq);
+            counters.add(Counter.G2_EVICTED_BLOCKS, seq.evict(g2, 1, requestId, seq.nextTick())); // G2's own policy
+            writer.publish();
         }
-        final int d = g2.allocate(requestId, manager.nextTick());
+        final int d = g2.allocate(requestId, seq.nextTick());
         g1.pin(slot);
         staged.add(slot, d, 0);
-    }
-
-    /** Evicts a G2 candidate and describes it in the claimed entry {@code seq}. */
-    private void evictG2(final long seq, final int slot, final long requestId)
-    {
-        final BlockTable lower = g2.table();
-        final int earned = lower.accessCount(slot);
-        g2.evict(slot); // id fields stay readable until the slot is allocated again
-        final BlockEvent event = pipeline.event(seq);
-        event.set(BlockEventType.EVICT, G2, slot, lower.idHi(slot), lower.idLo(slot), lower.parentHi(slot),
-            lower.parentLo(slot), lower.position(slot), requestId, manager.nextTick(), manager.eventTime(), 0, earned);
-        event.otherTiers = g1.lookup(lower.idHi(slot), lower.idLo(slot)) >= 0 ? Tier.G1.bit() : 0;
-        counters.increment(Counter.G2_EVICTED_BLOCKS);
     }
 
     private void recycleIfEmpty()
@@ -452,14 +449,13 @@ final class TierTransfers
     private boolean applyOffload(final Transfer t)
     {
         final int n = t.count();
-        final long hi = pipeline.tryClaim(n);
-        if (hi < 0)
+        if (!writer.claim(RingWriter.entriesFor(n)))
         {
-            return false;
+            return false; // ring full: apply on a later call
         }
-        long seq = hi - n + 1;
-        final long now = manager.eventTime();
+        writer.run(BlockEventType.STORED, Tier.G2, 0, seq.nextTick(), seq.now());
         final BlockTable src = g1.table();
+        int down = 0;
         for (int i = 0; i < n; i++)
         {
             final int s = t.srcSlot(i);
@@ -467,24 +463,17 @@ final class TierTransfers
             final byte outcome = t.outcome(i);
             if (outcome == TransferOutcome.DONE)
             {
-                final long tick = manager.nextTick();
-                g2.fill(d, blockTokens, blockTokens);
-                g2.complete(d, src.idHi(s), src.idLo(s), src.parentHi(s), src.parentLo(s), src.position(s), blockTokens);
-                final int held = g2.register(d, tick);
+                final int held = g2.commit(d, src.idHi(s), src.idLo(s), src.parentHi(s), src.parentLo(s),
+                    src.position(s), blockTokens, seq.nextTick());
+                g2.release(held); // cached in G2, no reference held
                 if (held == d)
                 {
                     g2.table().checksum(d, t.checksum(i));
                     g2.table().payloadBytes(d, g2Memory.payloadBytes());
                     counters.increment(Counter.OFFLOADED_BLOCKS);
-                    final BlockEvent event = pipeline.event(seq++);
-                    event.set(BlockEventType.OFFLOAD, G2, d, src.idHi(s), src.idLo(s), src.parentHi(s), src.parentLo(s),
-                        src.position(s), src.requestId(s), tick, now, 0, 0);
-                    event.otherTiers = Tier.G1.bit(); // the source is still resident (pinned)
-                }
-                g2.release(held); // cached in G2, no reference held
-                if (held == d)
-                {
-                    offloadToG3(d, src.requestId(s));
+                    writer.add(g2.table(), d, 0, 0, pools.otherTiers(g2, d)); // G1 still holds it (pinned)
+                    writeBack[down] = d;
+                    writeBackRequest[down++] = src.requestId(s);
                 }
             }
             else
@@ -494,53 +483,38 @@ final class TierTransfers
             }
             g1.release(s); // unpin
         }
-        while (seq <= hi)
+        writer.publish();
+        for (int i = 0; i < down; i++)
         {
-            pipeline.event(seq++).set(BlockEventType.NOOP, G2, -1, 0, 0, 0, 0, 0, 0, 0, now, 0, 0);
+            offloadToG3(writeBack[i], writeBackRequest[i]); // after this record's STORED run
         }
-        pipeline.publish(hi - n + 1, hi);
         return true;
     }
 
     private boolean applyOnboard(final Transfer t)
     {
         final int n = t.count();
-        final int events = n * EVENTS_PER_ONBOARD_BLOCK;
-        final long hi = pipeline.tryClaim(events);
-        if (hi < 0)
+        if (!writer.claim(2 * RingWriter.entriesFor(n)))
         {
-            return false;
+            return false; // ring full: apply on a later call
         }
         final int record = t.index();
-        final long now = manager.eventTime();
-        long seq = hi - events + 1;
         final long requestId = t.requestId;
         final BlockTable lower = g2.table();
+        final long tick = seq.nextTick();
+        writer.run(BlockEventType.STORED, Tier.G1, requestId, tick, seq.now());
         int ready = 0;
+        int bad = 0;
         boolean intact = true;
         for (int i = 0; i < n; i++)
         {
             final int b = t.srcSlot(i);
             final int g = t.dstSlot(i);
             final byte outcome = t.outcome(i);
-            final long tick = manager.nextTick();
             if (outcome == TransferOutcome.DONE)
             {
-                g1.fill(g, blockTokens, blockTokens);
-                manager.emit(seq++, BlockEventType.FILL, g, requestId, tick, now, blockTokens);
-                g1.complete(g, lower.idHi(b), lower.idLo(b), lower.parentHi(b), lower.parentLo(b), lower.position(b),
-                    blockTokens);
-                manager.emit(seq++, BlockEventType.COMPLETE, g, requestId, tick, now, 0);
-                final int held = g1.register(g, tick);
-                if (held != g)
-                {
-                    manager.emit(seq++, BlockEventType.DEDUP, held, requestId, tick, now, g);
-                    manager.emit(seq++, BlockEventType.RESET, g, requestId, tick, now, 0);
-                }
-                else
-                {
-                    manager.emit(seq++, BlockEventType.REGISTER, g, requestId, tick, now, 0);
-                }
+                final int held = g1.commit(g, lower.idHi(b), lower.idLo(b), lower.parentHi(b), lower.parentLo(b),
+                    lower.position(b), blockTokens, tick);
                 counters.increment(Counter.ONBOARDED_BLOCKS);
                 if (intact)
                 {
@@ -549,27 +523,41 @@ final class TierTransfers
                 else
                 {
                     g1.release(held); // cached, but past a gap in the prefix: nobody holds it
-                    manager.emit(seq++, BlockEventType.RELEASE, held, requestId, tick, now, 0);
+                }
+                if (held != g)
+                {
+                    writer.add(g1.table(), held, g, BlockEvent.ONBOARD | BlockEvent.DEDUP, 0);
+                    counters.increment(Counter.DEDUPLICATED_BLOCKS);
+                }
+                else
+                {
+                    writer.add(g1.table(), held, 0, BlockEvent.ONBOARD, pools.otherTiers(g1, held));
                 }
             }
             else
             {
                 intact = false;
-                g1.release(g); // PARTIAL → RESET: a miss
-                manager.emit(seq++, BlockEventType.RESET, g, requestId, tick, now, 0);
+                g1.release(g); // PARTIAL → free: a miss (private, no event)
                 countFailure(outcome, t.checksumMismatch(i));
             }
             g2.release(b); // unpin
-            if (t.checksumMismatch(i) && g2.table().refCount(b) == 0 && g2.table().childCount(b) == 0)
+            if (t.checksumMismatch(i))
             {
-                evictG2(seq++, b, requestId); // the bad copy is dropped
+                badCopies[bad++] = b;
             }
         }
-        while (seq <= hi)
+        writer.run(BlockEventType.REMOVED, Tier.G2, requestId, tick, seq.now());
+        for (int i = bad - 1; i >= 0; i--) // leaves first
         {
-            pipeline.event(seq++).set(BlockEventType.NOOP, G1, -1, 0, 0, 0, 0, 0, requestId, 0, now, 0, 0);
+            final int b = badCopies[i];
+            if (g2.state(b) == BlockState.REGISTERED && g2.table().refCount(b) == 0 && g2.table().childCount(b) == 0)
+            {
+                g2.evict(b); // the bad copy is dropped
+                writer.add(lower, b, 0, BlockEvent.CORRUPT, pools.otherTiers(g2, b));
+                counters.increment(Counter.G2_EVICTED_BLOCKS);
+            }
         }
-        pipeline.publish(hi - events + 1, hi);
+        writer.publish();
         onboardReady[record] = ready;
         onboardState[record] = READY;
         return true;
@@ -635,7 +623,7 @@ final class TierTransfers
             }
         }
         // The metadata store is sized for maxRegistered G1 records; onboarded blocks register there too.
-        final int room = (int)Math.min(j + m, Math.max(0, manager.maxRegistered() - g1.activeCount() - g1.inactiveCount()));
+        final int room = (int)Math.min(j + m, Math.max(0, seq.registrationRoom()));
         if (room < j)
         {
             j = room;
@@ -664,7 +652,7 @@ final class TierTransfers
             m = stageSlots(m, requestId);
         }
         final int n = j + m;
-        final int got = n == 0 ? -1 : manager.allocateSlots(n, requestId, g1Fresh);
+        final int got = n == 0 ? -1 : seq.allocateG1(n, requestId, g1Fresh);
         if (got != n)
         {
             for (int i = 0; i < j; i++)
@@ -745,33 +733,18 @@ final class TierTransfers
         final int evictions = Math.max(0, m - g2.freeCount());
         if (evictions > 0)
         {
-            final long hi = pipeline.tryClaim(evictions);
-            if (hi < 0)
+            if (!writer.claim(RingWriter.entriesFor(evictions)))
             {
                 m = g2.freeCount();
             }
             else
             {
-                long seq = hi - evictions + 1;
-                for (int e = 0; e < evictions; e++)
-                {
-                    final int victim = g2.victim();
-                    if (victim < 0)
-                    {
-                        break;
-                    }
-                    evictG2(seq++, victim, requestId);
-                }
-                final long now = manager.eventTime();
-                while (seq <= hi)
-                {
-                    pipeline.event(seq++).set(BlockEventType.NOOP, G2, -1, 0, 0, 0, 0, 0, requestId, 0, now, 0, 0);
-                }
-                pipeline.publish(hi - evictions + 1, hi);
+                counters.add(Counter.G2_EVICTED_BLOCKS, seq.evict(g2, evictions, requestId, seq.nextTick()));
+                writer.publish();
                 m = Math.min(m, g2.freeCount());
             }
         }
-        final long tick = manager.nextTick();
+        final long tick = seq.nextTick();
         for (int i = 0; i < m; i++)
         {
             g3.pin(g3Found[i]);
@@ -789,14 +762,13 @@ final class TierTransfers
     {
         final int record = t.index();
         final int n = stageG1Count[record];
-        final long hi = pipeline.tryClaim(n);
-        if (hi < 0)
+        if (!writer.claim(2 * RingWriter.entriesFor(t.count())))
         {
-            return false;
+            return false; // ring full: apply on a later call
         }
-        long seq = hi - n + 1;
-        final long now = manager.eventTime();
         final long requestId = t.requestId;
+        final long tick = seq.nextTick();
+        writer.run(BlockEventType.STORED, Tier.G2, requestId, tick, seq.now());
         int run = stageG2Count[record];
         boolean intact = true;
         for (int i = 0; i < t.count(); i++)
@@ -806,10 +778,9 @@ final class TierTransfers
             final byte outcome = t.outcome(i);
             if (outcome == TransferOutcome.DONE)
             {
-                g2.fill(d, blockTokens, blockTokens);
-                g2.complete(d, g3Io.idHi[record][i], g3Io.idLo[record][i], stageParentHi[record][i],
-                    stageParentLo[record][i], stagePosition[record][i], blockTokens);
-                final int held = g2.register(d, manager.nextTick()); // one reference: the G2→G1 leg's pin
+                final int held = g2.commit(d, g3Io.idHi[record][i], g3Io.idLo[record][i], stageParentHi[record][i],
+                    stageParentLo[record][i], stagePosition[record][i], blockTokens, seq.nextTick());
+                // one reference: the G2→G1 leg's pin
                 if (held == d)
                 {
                     g2.table().checksum(d, g3Io.checksum[record][i]);
@@ -824,6 +795,8 @@ final class TierTransfers
                 {
                     g2.release(held); // cached in G2, past a gap in the prefix
                 }
+                writer.add(g2.table(), held, held == d ? 0 : d, held == d ? 0 : BlockEvent.DEDUP,
+                    held == d ? pools.otherTiers(g2, held) : 0);
             }
             else
             {
@@ -843,6 +816,7 @@ final class TierTransfers
                 }
             }
         }
+        writer.run(BlockEventType.REMOVED, Tier.G3, requestId, tick, seq.now());
         for (int i = t.count() - 1; i >= 0; i--) // leaves first, so a bad chain goes whole
         {
             final int c = t.srcSlot(i);
@@ -851,20 +825,15 @@ final class TierTransfers
                 g3.table().refCount(c) == 0 && g3.table().childCount(c) == 0)
             {
                 g3.evict(c); // the disk tier already freed its slot (one with cached children fails each read)
+                writer.add(g3.table(), c, 0, BlockEvent.CORRUPT, pools.otherTiers(g3, c));
             }
         }
+        writer.publish();
         final int keep = stopped || engine.stopping() ? 0 : run;
         for (int k = keep; k < n; k++)
         {
-            final int g = stageG1[record][k];
-            g1.release(g); // PARTIAL → RESET: nothing will fill it
-            manager.emit(seq++, BlockEventType.RESET, g, requestId, manager.nextTick(), now, 0);
+            g1.release(stageG1[record][k]); // PARTIAL → free: nothing will fill it (private, no event)
         }
-        while (seq <= hi)
-        {
-            pipeline.event(seq++).set(BlockEventType.NOOP, G1, -1, 0, 0, 0, 0, 0, requestId, 0, now, 0, 0);
-        }
-        pipeline.publish(hi - n + 1, hi);
         if (keep == 0)
         {
             for (int k = 0; k < run; k++)

@@ -12,9 +12,11 @@ import io.kvbm4j.pipeline.BlockEvent;
 /**
  * Ring handler that keeps the {@link MetadataStore} in step with the block events: the single writer of
  * the Chronicle Map. The map records what is cached where, so it changes when residency changes: a
- * registration writes the block's record (tier slot, parent, position, payload bytes, reference count and
- * access count at registration); an eviction clears the tier's residency, records the access count the
- * block had earned, and drops the record once no tier holds the block.
+ * STORED run writes each block's record (tier slot, parent, position, payload bytes, G1 reference count) for
+ * every tier, G1 to G3; a REMOVED run clears that tier's residency, records the access count the block had
+ * earned, and drops the record once no tier holds the block. Each block carries the residency of the other
+ * tiers as the serving thread knew it at that ring position, so a record is read only when another tier
+ * holds the block. The map's residency bits are therefore right for every tier as of the handler's position.
  *
  * <p>Hits, acquires and releases do not touch the map: live reference counts and access ticks are the
  * serving thread's (the block table), and a map write per hit would make this handler the ring's
@@ -45,59 +47,79 @@ public final class MetadataHandler implements EventHandler<BlockEvent>
     {
         switch (event.type)
         {
-            case REGISTER:
-            case OFFLOAD:
-                MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
-                // Only read when another tier may hold the block: otherwise the record is this tier's alone.
-                if (event.otherTiers == 0 || !store.readInto(key, record))
+            case STORED:
+                for (int i = 0; i < event.count; i++)
                 {
-                    record.clear();
-                }
-                record.state(BlockState.REGISTERED);
-                record.slot(event.tier, event.slot);
-                record.refCount(event.refCount);
-                record.position(event.position);
-                record.parent(event.parentHi, event.parentLo);
-                record.payloadBytes(payloadBytes);
-                record.touch(event.tick, true);
-                store.write(key, record);
-                counters.increment(Counter.METADATA_UPDATES);
-                break;
-            case EVICT:
-                MetadataStore.key(event.idHi, event.idLo, key, keyBuffer);
-                if (event.otherTiers == 0)
-                {
-                    store.remove(key); // no other tier holds it: the record goes without a read
-                    counters.increment(Counter.METADATA_UPDATES);
-                }
-                else if (store.readInto(key, record))
-                {
-                    record.slot(event.tier, -1);
-                    record.accessCount(event.aux);
-                    if (record.residency() == 0)
+                    if (!event.has(i, BlockEvent.DEDUP))
                     {
-                        store.remove(key);
+                        stored(event, i);
                     }
-                    else
-                    {
-                        store.write(key, record);
-                    }
-                    counters.increment(Counter.METADATA_UPDATES);
                 }
                 break;
-            case DEDUP:
-            case MATCH_HIT:
+            case REMOVED:
+                for (int i = 0; i < event.count; i++)
+                {
+                    removed(event, i);
+                }
+                break;
+            case MATCH:
             case ACQUIRE:
             case RELEASE:
-            case ALLOCATE:
-            case FILL:
-            case COMPLETE:
-            case MATCH_MISS:
-            case RESET:
+            case DEGRADED:
             case NOOP:
                 break;
             default:
                 throw new IllegalStateException("unhandled event type " + event.type);
+        }
+    }
+
+    private void stored(final BlockEvent event, final int i)
+    {
+        MetadataStore.key(event.idHi[i], event.idLo[i], key, keyBuffer);
+        // Only read when another tier may hold the block: otherwise the record is this tier's alone.
+        if (event.otherTiers[i] == 0 || !store.readInto(key, record))
+        {
+            record.clear();
+        }
+        record.state(BlockState.REGISTERED);
+        record.slot(event.tier, event.slot[i]);
+        if (event.tier == 0)
+        {
+            record.refCount(event.refCount[i]); // references are G1's
+        }
+        record.position(event.position[i]);
+        record.parent(event.parentHi[i], event.parentLo[i]);
+        record.payloadBytes(payloadBytes);
+        record.touch(event.tick, true);
+        store.write(key, record);
+        counters.increment(Counter.METADATA_UPDATES);
+    }
+
+    private void removed(final BlockEvent event, final int i)
+    {
+        MetadataStore.key(event.idHi[i], event.idLo[i], key, keyBuffer);
+        if (event.otherTiers[i] == 0)
+        {
+            store.remove(key); // no other tier holds it: the record goes without a read
+            counters.increment(Counter.METADATA_UPDATES);
+        }
+        else if (store.readInto(key, record))
+        {
+            record.slot(event.tier, -1);
+            if (event.tier == 0)
+            {
+                record.refCount(0);
+            }
+            record.accessCount(Math.max(record.accessCount(), event.aux[i]));
+            if (record.residency() == 0)
+            {
+                store.remove(key);
+            }
+            else
+            {
+                store.write(key, record);
+            }
+            counters.increment(Counter.METADATA_UPDATES);
         }
     }
 }

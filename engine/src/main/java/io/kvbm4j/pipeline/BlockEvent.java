@@ -1,73 +1,92 @@
 package io.kvbm4j.pipeline;
 
+import io.kvbm4j.api.Tier;
+
 /**
- * One preallocated ring entry. Written by the serving thread between claim and publish; read by handlers
- * after publish (the ring's sequence barrier orders the two). Handlers must not keep a reference past
- * {@code onEvent}: the entry is reused.
+ * One preallocated ring entry: a run of up to {@link #RUN} blocks that one call changed the same way in one
+ * tier. Written by the serving thread (through {@link RingWriter}) between claim and publish; read by
+ * handlers after publish (the ring's sequence barrier orders the two). Handlers must not keep a reference
+ * past {@code onEvent}: the entry is reused.
+ *
+ * <p>Per-block fields are parallel arrays indexed {@code 0 .. count-1}; entries past {@code count} are stale.
  */
 public final class BlockEvent
 {
+    /** Blocks per entry. A call touching n blocks of one kind claims ⌈n / RUN⌉ consecutive entries. */
+    public static final int RUN = 32;
+
+    /** Flag: the block where a match stopped (not cached; slot -1, aux = blocks missed). */
+    public static final int MISS = 1;
+    /** Flag: a registration found the id already resident; not a residency change. */
+    public static final int DEDUP = 1 << 1;
+    /** Flag: the block reached G1 by an onboard from a lower tier. */
+    public static final int ONBOARD = 1 << 2;
+    /** Flag: removed because a copy of it failed verification. */
+    public static final int CORRUPT = 1 << 3;
+    /** Flag: a G3 block found on disk when the manager started (warm restart). */
+    public static final int RESTORED = 1 << 4;
+
     /** What happened. */
     public BlockEventType type;
-    /** Tier ordinal ({@link io.kvbm4j.api.Tier#ordinal()}). */
+    /** Tier ordinal ({@link Tier#ordinal()}). */
     public int tier;
-    /** Slot in the tier, or -1 (a match miss). */
-    public int slot;
-    /** Block id (0 for blocks whose id is not known yet: ALLOCATE, FILL, RESET of a PARTIAL). */
-    public long idHi;
-    public long idLo;
-    /** Parent id (0 when the parent is the root). */
-    public long parentHi;
-    public long parentLo;
-    /** Position of the block in its sequence. */
-    public int position;
-    /** The caller's request id. */
+    /** The caller's request id (0 for transfer-side changes that serve no request). */
     public long requestId;
-    /** The manager's logical clock at the operation (one tick per call). */
+    /** The manager's logical clock at the call. */
     public long tick;
-    /** Wall-clock time of the operation, epoch nanoseconds. */
+    /** Wall-clock time of the call, epoch nanoseconds. */
     public long timeNanos;
-    /** Reference count of the block after the event. */
-    public int refCount;
-    /**
-     * Residency bits ({@link io.kvbm4j.api.Tier#bit()}) of the block in tiers other than {@link #tier}, as
-     * the serving thread knows them (0 while only G1 holds blocks). Lets the metadata handler write or
-     * drop a record without reading it first.
-     */
-    public int otherTiers;
-    /**
-     * Type-specific: tokens after a FILL, the caller's freed slot for DEDUP, blocks missed for MATCH_MISS,
-     * the access count the block had earned for EVICT, else 0.
-     */
-    public int aux;
+    /** Blocks in this entry, 0 .. RUN. */
+    public int count;
 
-    /** Sets every field; used by the publisher so no stale value leaks from a previous use. */
-    public void set(
-        final BlockEventType type, final int tier, final int slot, final long idHi, final long idLo,
-        final long parentHi, final long parentLo, final int position, final long requestId, final long tick,
-        final long timeNanos, final int refCount, final int aux)
+    /** Slot in {@link #tier}, or -1 (a match miss). */
+    public final int[] slot = new int[RUN];
+    /** Block id. */
+    public final long[] idHi = new long[RUN];
+    public final long[] idLo = new long[RUN];
+    /** Parent id (0 when the parent is the root). */
+    public final long[] parentHi = new long[RUN];
+    public final long[] parentLo = new long[RUN];
+    /** Position of the block in its sequence. */
+    public final int[] position = new int[RUN];
+    /** Reference count of the block in its tier after the call. */
+    public final int[] refCount = new int[RUN];
+    /** Type-specific, see {@link BlockEventType}. */
+    public final int[] aux = new int[RUN];
+    /** {@link #MISS}, {@link #DEDUP}, {@link #ONBOARD}, {@link #CORRUPT}, {@link #RESTORED}. */
+    public final int[] flags = new int[RUN];
+    /**
+     * Residency bits ({@link Tier#bit()}) of the block in tiers other than {@link #tier} as of this event, set
+     * on STORED and REMOVED: lets the metadata handler write or drop a record without reading it first.
+     */
+    public final int[] otherTiers = new int[RUN];
+
+    /** The tier as an enum. */
+    public Tier tier()
     {
-        this.type = type;
-        this.tier = tier;
-        this.slot = slot;
-        this.idHi = idHi;
-        this.idLo = idLo;
-        this.parentHi = parentHi;
-        this.parentLo = parentLo;
-        this.position = position;
-        this.requestId = requestId;
-        this.tick = tick;
-        this.timeNanos = timeNanos;
-        this.refCount = refCount;
-        this.aux = aux;
-        this.otherTiers = 0;
+        return Tier.values()[tier];
+    }
+
+    /** Whether block {@code i} has flag {@code flag}. */
+    public boolean has(final int i, final int flag)
+    {
+        return (flags[i] & flag) != 0;
     }
 
     @Override
     public String toString()
     {
-        return type + "[tier=" + tier + ", slot=" + slot + ", id=" + String.format("%016x%016x", idHi, idLo) +
-            ", position=" + position + ", request=" + requestId + ", tick=" + tick + ", refs=" + refCount +
-            ", aux=" + aux + "]";
+        final StringBuilder sb = new StringBuilder().append(type).append("[tier=").append(tier).append(", request=")
+            .append(requestId).append(", tick=").append(tick).append(", blocks=");
+        for (int i = 0; i < count; i++)
+        {
+            sb.append(i == 0 ? "" : " ").append(slot[i]).append(':')
+                .append(String.format("%016x%016x", idHi[i], idLo[i]));
+            if (flags[i] != 0)
+            {
+                sb.append("/f").append(flags[i]);
+            }
+        }
+        return sb.append(']').toString();
     }
 }

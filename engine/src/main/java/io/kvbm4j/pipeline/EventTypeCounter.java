@@ -11,6 +11,7 @@ import com.lmax.disruptor.EventHandler;
 public final class EventTypeCounter implements EventHandler<BlockEvent>
 {
     private final AtomicLongArray counts = new AtomicLongArray(BlockEventType.values().length);
+    private final AtomicLongArray blocks = new AtomicLongArray(BlockEventType.values().length);
     private final AtomicLongArray lastSequence = new AtomicLongArray(1);
 
     @Override
@@ -18,10 +19,17 @@ public final class EventTypeCounter implements EventHandler<BlockEvent>
     {
         final int i = event.type.ordinal();
         counts.setRelease(i, counts.getPlain(i) + 1);
+        blocks.setRelease(i, blocks.getPlain(i) + event.count);
         lastSequence.setRelease(0, sequence);
     }
 
-    /** Events of this type handled so far. */
+    /** Blocks carried by events of this type so far. */
+    public long blocks(final BlockEventType type)
+    {
+        return blocks.getAcquire(type.ordinal());
+    }
+
+    /** Events (ring entries) of this type handled so far. */
     public long count(final BlockEventType type)
     {
         return counts.getAcquire(type.ordinal());

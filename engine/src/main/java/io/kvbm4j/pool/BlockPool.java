@@ -230,6 +230,25 @@ public final class BlockPool implements AutoCloseable
         return 0;
     }
 
+    /**
+     * PARTIAL → REGISTERED in one step: fills the block to {@code blockTokens}, completes it with its id and
+     * registers it (deduplicating as {@link #register} does). The caller checked the state.
+     *
+     * @return the slot holding the id, or a negative status.
+     */
+    public int commit(
+        final int slot, final long hi, final long lo, final long parentHi, final long parentLo, final int position,
+        final int blockTokens, final long tick)
+    {
+        if (!isSlot(slot) || table.state(slot) != BlockState.PARTIAL.code())
+        {
+            return Status.INVALID_STATE;
+        }
+        table.tokens(slot, blockTokens);
+        final int completed = complete(slot, hi, lo, parentHi, parentLo, position, blockTokens);
+        return completed < 0 ? completed : register(slot, tick);
+    }
+
     /** Whether {@link #register} would succeed: 0 or the status it would return. Changes nothing. */
     public int checkRegister(final int slot)
     {
@@ -376,6 +395,16 @@ public final class BlockPool implements AutoCloseable
     }
 
     /** Callers have checked that the count is below Integer.MAX_VALUE (see checkAcquire, register). */
+    /**
+     * {@link #acquire} for a slot the caller has just checked with {@link #checkAcquire} in the same call
+     * (the match loop): skips the second check. @return the new reference count.
+     */
+    public int acquireChecked(final int slot, final long tick)
+    {
+        assert checkAcquire(slot) == 0 : "slot " + slot + " not acquirable";
+        return acquireRegistered(slot, tick);
+    }
+
     private int acquireRegistered(final int slot, final long tick)
     {
         final int refs = table.refCount(slot);

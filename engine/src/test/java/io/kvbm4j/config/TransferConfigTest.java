@@ -61,7 +61,7 @@ class TransferConfigTest
     @Test
     void aBatchTooLargeForTheRingNamesBothKeys()
     {
-        final String m = messageOf("tiers:\n  g1-memory: host\nring:\n  size: 64\n");
+        final String m = messageOf("tiers:\n  g1-memory: host\nring:\n  size: 64\ntransfers:\n  batch-blocks: 2048\n");
         assertTrue(m.contains("transfers.batch-blocks") && m.contains("ring.size"), m);
     }
 

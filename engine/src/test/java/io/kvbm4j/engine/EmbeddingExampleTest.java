@@ -44,17 +44,14 @@ class EmbeddingExampleTest
                 int stored = hit;
                 if (kv.allocate(n - hit, request, fresh) == n - hit)
                 {
-                    for (int i = hit; i < n; i++, stored++)
+                    // the model writes the KV of blocks hit .. n-1 into fresh[0 .. n-hit)
+                    if (kv.commit(fresh, n - hit, ids, hit, request) == n - hit) // one event; fresh[i] may dedup
                     {
-                        kv.fill(fresh[i - hit], config.blockTokens());
-                        kv.complete(fresh[i - hit], ids, i);
-                        held[i] = kv.register(fresh[i - hit]);
+                        System.arraycopy(fresh, 0, held, hit, n - hit);
+                        stored = n;
                     }
                 }
-                for (int i = 0; i < stored; i++)
-                {
-                    kv.release(held[i]);
-                }
+                kv.release(held, stored); // when the request ends; never BACK_PRESSURED
                 // --- end ---
                 hits[request] = hit;
             }

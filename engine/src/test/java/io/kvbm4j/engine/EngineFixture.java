@@ -22,6 +22,7 @@ import io.kvbm4j.config.EngineConfig;
 public abstract class EngineFixture
 {
     private final List<DefaultKvBlockManager> open = new ArrayList<>();
+    private final Map<DefaultKvBlockManager, ResidencyChecker> checkers = new HashMap<>();
 
     /** A small config: tiny-test model, 16-token blocks, the given G1 blocks, no G2, small ring. */
     protected static EngineConfig config(final int g1Blocks, final String... extra)
@@ -40,15 +41,16 @@ public abstract class EngineFixture
 
     protected DefaultKvBlockManager open(final EngineConfig config)
     {
-        final DefaultKvBlockManager m = Engines.open(config);
-        open.add(m);
-        return m;
+        return open(Engines.builder(config));
     }
 
+    /** Opens with a {@link ResidencyChecker} on the ring, compared with the pools and the map after the test. */
     protected DefaultKvBlockManager open(final Engines.Builder builder)
     {
-        final DefaultKvBlockManager m = builder.open();
+        final ResidencyChecker checker = new ResidencyChecker();
+        final DefaultKvBlockManager m = builder.handler(checker).open();
         open.add(m);
+        checkers.put(m, checker);
         return m;
     }
 
@@ -63,6 +65,7 @@ public abstract class EngineFixture
                 {
                     assertNull(m.checkInvariants(), "pool invariants after the test");
                     assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS), "handlers drained");
+                    assertNull(checkers.get(m).compare(m), "every tier's residency rebuilt from the ring events");
                 }
             }
         }
@@ -70,6 +73,7 @@ public abstract class EngineFixture
         {
             open.forEach(DefaultKvBlockManager::close);
             open.clear();
+            checkers.clear();
         }
     }
 

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
 import com.lmax.disruptor.EventHandler;
 
+import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.Status;
@@ -37,75 +39,142 @@ class PipelineBackPressureTest extends EngineFixture
         }
     }
 
+    /** One registered block (one STORED entry), its slot in {@code held[0]}. */
+    private static void storeOne(final DefaultKvBlockManager m, final long base, final int[] held)
+    {
+        store(m, chain(base, 1), base, held);
+    }
+
     @Test
     void fullRingReturnsBackPressuredLeavesStateConsistentAndRecovers() throws InterruptedException
     {
         final StalledHandler stall = new StalledHandler();
         final DefaultKvBlockManager m = open(Engines.builder(config(512, "ring.size", "64")).handler(stall));
-        final int[] slot = new int[1];
-        assertEquals(1, m.allocate(1, 1, slot));
+        final int[] held = new int[1];
+        storeOne(m, 1, held); // two entries (the match's miss, the STORED): the handler stalls on the first
         assertTrue(stall.stalled.await(10, TimeUnit.SECONDS));
-        // The handler holds entry 0; fill the rest of the ring with single-event calls.
-        int accepted = 1;
+        int accepted = 2;
         int refused = 0;
-        final int[] out = new int[1];
         for (int i = 0; i < 200; i++)
         {
-            final int before = m.pool(Tier.G1).freeCount();
-            final int r = m.allocate(1, 2, out);
+            final int refs = m.pool(Tier.G1).table().refCount(held[0]);
+            final int r = m.acquire(held[0]); // one entry each
             if (r == Status.BACK_PRESSURED)
             {
                 refused++;
-                assertEquals(before, m.pool(Tier.G1).freeCount(), "a refused call takes nothing");
+                assertEquals(refs, m.pool(Tier.G1).table().refCount(held[0]), "a refused call changes nothing");
             }
             else
             {
-                assertEquals(1, r);
+                assertEquals(refs + 1, r);
                 accepted++;
             }
         }
         assertEquals(64, accepted, "exactly the ring's capacity was accepted");
-        assertEquals(200 - 63, refused);
+        assertEquals(200 - 62, refused);
         assertEquals(refused, m.counters().get(Counter.BACK_PRESSURED));
         assertNull(m.checkInvariants());
-        assertEquals(BlockState.PARTIAL, m.state(slot[0]));
-        assertEquals(Status.BACK_PRESSURED, m.release(slot[0]));
-        assertEquals(BlockState.PARTIAL, m.state(slot[0]), "release refused: the block is unchanged");
+
+        // release never answers BACK_PRESSURED: applied now, its event held back
+        assertEquals(62, m.release(held[0]));
+        assertEquals(1, m.counters().get(Counter.RELEASES_DEFERRED));
+        final int[] other = new int[1];
+        assertEquals(Status.BACK_PRESSURED, m.match(chain(1, 1), 1, 9, other),
+            "a call that needs the ring cannot publish ahead of the held release");
 
         stall.release.countDown();
         assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
-        assertEquals(0, m.release(slot[0]), "after the handler drains, calls go through again");
-        assertEquals(BlockState.RESET, m.state(slot[0]));
-        for (int s = 0; s < 512; s++)
+        assertEquals(1, m.match(chain(1, 1), 1, 9, other), "after the handler drains, calls go through again");
+        final int refs = m.pool(Tier.G1).table().refCount(held[0]);
+        for (int i = 0; i < refs; i++)
         {
-            if (m.state(s) == BlockState.PARTIAL)
+            assertTrue(m.release(held[0]) >= 0);
+        }
+        assertEquals(BlockState.REGISTERED, m.state(held[0]));
+        assertEquals(0, m.pool(Tier.G1).table().refCount(held[0]));
+    }
+
+    @Test
+    void releasesMadeWhileTheRingIsFullAreNeverRefusedAndPrecedeTheEvictionsTheyAllow() throws InterruptedException
+    {
+        final StalledHandler stall = new StalledHandler();
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final EventHandler<BlockEvent> recorder = (e, sequence, endOfBatch) ->
+        {
+            for (int i = 0; i < e.count; i++)
             {
-                assertEquals(0, m.release(s));
+                seen.add(e.type + ":" + e.slot[i]);
             }
+        };
+        final DefaultKvBlockManager m = open(Engines.builder(config(4, "ring.size", "64")).handler(stall)
+            .handler(recorder));
+        final int[] held = new int[4];
+        store(m, chain(7, 4), 7, held); // 4 STORED entries; the G1 pool is full and every block in use
+        assertTrue(stall.stalled.await(10, TimeUnit.SECONDS));
+        while (m.acquire(held[0]) >= 0)
+        {
+            // fill the ring
+        }
+        final int[] out = new int[1];
+        for (int i = 3; i >= 1; i--)
+        {
+            assertTrue(m.release(held[i]) >= 0, "release is never refused");
+        }
+        assertEquals(3, m.counters().get(Counter.RELEASES_DEFERRED));
+        assertEquals(Status.BACK_PRESSURED, m.allocate(1, 8, out), "the eviction must wait behind the releases");
+        stall.release.countDown();
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        assertEquals(1, m.allocate(1, 8, out), "evicts the leaf the deferred release made inactive");
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        final int release = seen.lastIndexOf("RELEASE:" + held[3]);
+        final int removed = seen.indexOf("REMOVED:" + held[3]);
+        assertTrue(release >= 0 && removed > release, "RELEASE of the leaf precedes its REMOVED: " + seen);
+        m.release(out[0]);
+        final int refs = m.pool(Tier.G1).table().refCount(held[0]);
+        for (int i = 0; i < refs; i++)
+        {
+            m.release(held[0]);
         }
     }
 
     @Test
-    void multiEventCallIsRefusedWholeWhenItsEventsDoNotFit() throws InterruptedException
+    void aBatchCommitIsOneEventAndIsRefusedWholeWhenItsEntriesDoNotFit() throws InterruptedException
     {
         final StalledHandler stall = new StalledHandler();
-        final DefaultKvBlockManager m = open(Engines.builder(config(512, "ring.size", "64")).handler(stall));
-        final int[] first = new int[60];
-        assertEquals(60, m.allocate(60, 1, first));
+        final EventTypeCounter counts = new EventTypeCounter();
+        final DefaultKvBlockManager m = open(Engines.builder(config(512, "ring.size", "64")).handler(stall)
+            .handler(counts));
+        final int[] one = new int[1];
+        storeOne(m, 1, one);
         assertTrue(stall.stalled.await(10, TimeUnit.SECONDS));
-        final int[] more = new int[8];
-        assertEquals(Status.BACK_PRESSURED, m.allocate(8, 2, more), "8 events do not fit in the 4 free entries");
-        assertEquals(512 - 60, m.pool(Tier.G1).freeCount());
-        assertEquals(4, m.allocate(4, 2, more));
+        for (int i = 0; i < 61; i++)
+        {
+            assertTrue(m.acquire(one[0]) > 0); // 2 + 61 entries used, 1 free
+        }
+        final BlockIds ids = chain(50, 40);
+        final int[] slots = new int[40];
+        assertEquals(40, m.allocate(40, 2, slots), "allocating free slots publishes nothing");
+        assertEquals(Status.BACK_PRESSURED, m.commit(slots, 40, ids, 0, 2), "40 blocks need 2 entries, 1 is free");
+        for (final int s : slots)
+        {
+            assertEquals(BlockState.PARTIAL, m.state(s), "a refused commit changes nothing");
+        }
+        final long published = m.counters().get(Counter.EVENTS_PUBLISHED);
+        assertEquals(32, m.commit(slots, 32, ids, 0, 2));
+        assertEquals(published + 1, m.counters().get(Counter.EVENTS_PUBLISHED), "32 new blocks: one ring entry");
         stall.release.countDown();
         assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
-        for (final int s : first)
+        final int[] rest = java.util.Arrays.copyOfRange(slots, 32, 40);
+        assertEquals(8, m.commit(rest, 8, ids, 32, 2));
+        assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
+        assertEquals(1 + 40, counts.blocks(io.kvbm4j.pipeline.BlockEventType.STORED));
+        assertEquals(41, m.metadata().size());
+        assertEquals(32, m.release(slots, 32));
+        assertEquals(8, m.release(rest, 8));
+        final int refs = m.pool(Tier.G1).table().refCount(one[0]);
+        for (int i = 0; i < refs; i++)
         {
-            m.release(s);
-        }
-        for (int i = 0; i < 4; i++)
-        {
-            m.release(more[i]);
+            m.release(one[0]);
         }
     }
 
@@ -134,7 +203,7 @@ class PipelineBackPressureTest extends EngineFixture
         assertEquals(published, seen.get(), "the faulty handler saw every event");
         assertEquals(published, counts.total(), "other handlers are unaffected");
         assertEquals((published + 2) / 3, m.counters().get(Counter.HANDLER_ERRORS));
-        assertEquals(20, counts.count(BlockEventType.REGISTER));
+        assertEquals(20, counts.blocks(BlockEventType.STORED));
         assertEquals(20, m.metadata().size(), "the metadata handler kept up too");
     }
 }

@@ -63,24 +63,42 @@ class MetadataStoreTest extends EngineFixture
             final io.kvbm4j.metrics.CounterArray counters = new io.kvbm4j.metrics.CounterArray();
             final MetadataHandler handler = new MetadataHandler(store, counters, 4096);
             final io.kvbm4j.pipeline.BlockEvent e = new io.kvbm4j.pipeline.BlockEvent();
-            e.set(io.kvbm4j.pipeline.BlockEventType.REGISTER, Tier.G1.ordinal(), 5, 1, 2, 0, 0, 0, 7, 1, 0, 1, 0);
+            oneBlock(e, io.kvbm4j.pipeline.BlockEventType.STORED, Tier.G1, 5, 1, 0, 0);
             handler.onEvent(e, 0, true);
             final BlockRecord record = new BlockRecord();
             assertTrue(store.read(1, 2, record));
             record.slot(Tier.G2.ordinal(), 3); // what an offload will record
             store.write(1, 2, record);
-            e.set(io.kvbm4j.pipeline.BlockEventType.EVICT, Tier.G1.ordinal(), 5, 1, 2, 0, 0, 0, 7, 2, 0, 0, 9);
-            e.otherTiers = Tier.G2.bit();
+            oneBlock(e, io.kvbm4j.pipeline.BlockEventType.REMOVED, Tier.G1, 5, 0, 9, Tier.G2.bit());
             handler.onEvent(e, 1, true);
             assertTrue(store.read(1, 2, record), "still held by G2");
             assertFalse(record.residentIn(Tier.G1));
             assertTrue(record.residentIn(Tier.G2));
             assertEquals(9, record.accessCount(), "the access count the block earned in G1");
-            e.set(io.kvbm4j.pipeline.BlockEventType.EVICT, Tier.G2.ordinal(), 3, 1, 2, 0, 0, 0, 7, 3, 0, 0, 9);
+            oneBlock(e, io.kvbm4j.pipeline.BlockEventType.REMOVED, Tier.G2, 3, 0, 9, 0);
             handler.onEvent(e, 2, true);
             assertFalse(store.read(1, 2, record), "no tier holds it: dropped");
             assertEquals(3, counters.get(io.kvbm4j.api.Counter.METADATA_UPDATES));
         }
+    }
+
+    /** A run event of one block with id (1, 2). */
+    private static void oneBlock(
+        final io.kvbm4j.pipeline.BlockEvent e, final io.kvbm4j.pipeline.BlockEventType type, final Tier tier,
+        final int slot, final int refs, final int aux, final int otherTiers)
+    {
+        e.type = type;
+        e.tier = tier.ordinal();
+        e.requestId = 7;
+        e.tick = 1;
+        e.count = 1;
+        e.slot[0] = slot;
+        e.idHi[0] = 1;
+        e.idLo[0] = 2;
+        e.refCount[0] = refs;
+        e.aux[0] = aux;
+        e.flags[0] = 0;
+        e.otherTiers[0] = otherTiers;
     }
 
     @Test

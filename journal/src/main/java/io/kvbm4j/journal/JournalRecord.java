@@ -1,14 +1,14 @@
 package io.kvbm4j.journal;
 
 import io.kvbm4j.api.Tier;
-import io.kvbm4j.pipeline.BlockEventType;
 
 /** A decoded journal record; reused by {@link JournalTailer} for every record. */
 public final class JournalRecord
 {
-    private static final BlockEventType[] TYPES = BlockEventType.values();
 
-    public BlockEventType type;
+    public JournalKind type;
+    /** The block's ring flags ({@link io.kvbm4j.pipeline.BlockEvent}); 0 in version-1 records. */
+    public int flags;
     public int tier;
     public int slot;
     public long timeNanos;
@@ -21,11 +21,6 @@ public final class JournalRecord
     public int aux;
     /** The queue index of this record. */
     public long index;
-
-    static BlockEventType type(final int ordinal)
-    {
-        return ordinal >= 0 && ordinal < TYPES.length ? TYPES[ordinal] : null;
-    }
 
     /** One readable line: time, type, tier, id, request, position, slot, refs, aux. */
     public String toLine()

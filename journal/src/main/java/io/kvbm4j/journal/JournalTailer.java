@@ -40,11 +40,25 @@ public final class JournalTailer implements AutoCloseable
      */
     public boolean next(final JournalRecord out)
     {
+        while (true)
+        {
+            final int r = read(out);
+            if (r >= 0)
+            {
+                return r == 1;
+            }
+            // a version-1 record of an event type that no longer exists: skip it
+        }
+    }
+
+    /** @return 1 read, 0 none yet, -1 skipped. */
+    private int read(final JournalRecord out)
+    {
         try (DocumentContext dc = tailer.readingDocument())
         {
             if (!dc.isPresent())
             {
-                return false;
+                return 0;
             }
             final Bytes<?> b = dc.wire().bytes();
             final long index = dc.index();
@@ -56,16 +70,37 @@ public final class JournalTailer implements AutoCloseable
             }
             final long start = b.readPosition();
             final int version = b.readByte(start + VERSION_OFFSET);
-            if (version != VERSION)
+            if (version < OLDEST_READABLE || version > VERSION)
             {
                 throw new JournalFormatException("journal record at index " + Long.toHexString(index) +
-                    " has format version " + version + ", this build reads " + VERSION);
+                    " has format version " + version + ", this build reads versions " + OLDEST_READABLE + " to " +
+                    VERSION);
             }
-            out.type = JournalRecord.type(b.readUnsignedByte(start + TYPE_OFFSET));
-            if (out.type == null)
+            final int type = b.readUnsignedByte(start + TYPE_OFFSET);
+            if (version == 1)
             {
-                throw new JournalFormatException("journal record at index " + Long.toHexString(index) +
-                    " has unknown event type " + b.readUnsignedByte(start + TYPE_OFFSET));
+                if (!JournalKind.knownV1(type))
+                {
+                    throw new JournalFormatException("journal record at index " + Long.toHexString(index) +
+                        " (format version 1) has unknown event type " + type);
+                }
+                out.type = JournalKind.ofV1(type);
+                out.flags = 0;
+                if (out.type == null)
+                {
+                    b.readSkip(length);
+                    return -1;
+                }
+            }
+            else
+            {
+                out.type = JournalKind.of(type);
+                if (out.type == null)
+                {
+                    throw new JournalFormatException("journal record at index " + Long.toHexString(index) +
+                        " has unknown event type " + type);
+                }
+                out.flags = b.readUnsignedByte(start + FLAGS_OFFSET);
             }
             out.tier = b.readUnsignedByte(start + TIER_OFFSET);
             out.slot = b.readInt(start + SLOT_OFFSET);
@@ -79,7 +114,7 @@ public final class JournalTailer implements AutoCloseable
             out.aux = b.readInt(start + AUX_OFFSET);
             out.index = index;
             b.readSkip(length);
-            return true;
+            return 1;
         }
     }
 

@@ -6,7 +6,6 @@ import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.engine.Engines;
 import io.kvbm4j.history.AccessHistory;
-import io.kvbm4j.pipeline.BlockEventType;
 
 /**
  * Opens a manager with the journal wired in when {@code journal.dir} is configured: the access history is
@@ -56,7 +55,7 @@ public final class JournaledEngines
         {
             while (tailer.next(r))
             {
-                if (isAccess(r.type))
+                if (isAccess(r.type, r.tier))
                 {
                     history.record(r.idHi, r.idLo);
                     accesses++;
@@ -66,10 +65,10 @@ public final class JournaledEngines
         return accesses;
     }
 
-    /** The event types that count as an access to a block. */
-    public static boolean isAccess(final BlockEventType type)
+    /** The records that count as an access to a block: G1 hits, registrations, dedups and acquires. */
+    public static boolean isAccess(final JournalKind type, final int tier)
     {
-        return type == BlockEventType.REGISTER || type == BlockEventType.MATCH_HIT ||
-            type == BlockEventType.DEDUP || type == BlockEventType.ACQUIRE;
+        return type == JournalKind.MATCH_HIT || type == JournalKind.DEDUP || type == JournalKind.ACQUIRE ||
+            type == JournalKind.STORED && tier == 0;
     }
 }

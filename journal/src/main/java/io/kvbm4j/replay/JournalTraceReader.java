@@ -11,11 +11,11 @@ import io.kvbm4j.journal.Journal;
 import io.kvbm4j.journal.JournalFormatException;
 import io.kvbm4j.journal.JournalRecord;
 import io.kvbm4j.journal.JournalTailer;
-import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.journal.JournalKind;
 
 /**
  * Turns a kvbm4j journal back into a trace of requests. A request begins with its match (the MATCH_HIT
- * or MATCH_MISS at position 0); its ids come from the match hits and from the REGISTER/DEDUP events of the
+ * or MATCH_MISS at position 0); its ids come from the match hits and from the G1 STORED/DEDUP records of the
  * same request id, placed by position (a gap, where a block was never stored, ends the request there).
  * Requests come out in the order their matches happened, each once {@link #WINDOW} later requests have
  * begun (or at the end), so memory is bounded by the window, not the journal.
@@ -125,15 +125,15 @@ public final class JournalTraceReader implements TraceReader
             return;
         }
         recordsRead++;
-        final BlockEventType type = record.type;
-        if ((type == BlockEventType.MATCH_HIT || type == BlockEventType.MATCH_MISS) && record.position == 0)
+        final JournalKind type = record.type;
+        if ((type == JournalKind.MATCH_HIT || type == JournalKind.MATCH_MISS) && record.position == 0)
         {
             final Pending p = new Pending(record.requestId, record.timeNanos);
             open.put(record.requestId, p);
             order.addLast(p);
         }
-        if (type == BlockEventType.MATCH_HIT || type == BlockEventType.MATCH_MISS ||
-            type == BlockEventType.REGISTER || type == BlockEventType.DEDUP)
+        if (type == JournalKind.MATCH_HIT || type == JournalKind.MATCH_MISS ||
+            (type == JournalKind.STORED || type == JournalKind.DEDUP) && record.tier == 0)
         {
             final Pending p = open.get(record.requestId);
             if (p != null)

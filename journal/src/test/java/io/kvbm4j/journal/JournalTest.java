@@ -28,7 +28,21 @@ class JournalTest
     private static BlockEvent event(final BlockEventType type, final long id, final long request)
     {
         final BlockEvent e = new BlockEvent();
-        e.set(type, Tier.G1.ordinal(), (int)id, 7, id, 7, id - 1, (int)id, request, id, 1_000_000L * id, 1, 0);
+        e.type = type;
+        e.tier = Tier.G1.ordinal();
+        e.requestId = request;
+        e.tick = id;
+        e.timeNanos = 1_000_000L * id;
+        e.count = 1;
+        e.slot[0] = (int)id;
+        e.idHi[0] = 7;
+        e.idLo[0] = id;
+        e.parentHi[0] = 7;
+        e.parentLo[0] = id - 1;
+        e.position[0] = (int)id;
+        e.refCount[0] = 1;
+        e.aux[0] = 0;
+        e.flags[0] = 0;
         return e;
     }
 
@@ -42,12 +56,12 @@ class JournalTest
             handler.onStart();
             for (int i = 1; i <= 10; i++)
             {
-                handler.onEvent(event(BlockEventType.REGISTER, i, 100 + i), i, false);
+                handler.onEvent(event(BlockEventType.STORED, i, 100 + i), i, false);
             }
             time.advanceMillis(TimeUnit.HOURS.toMillis(1)); // next hour: a new cycle file
             for (int i = 11; i <= 20; i++)
             {
-                handler.onEvent(event(BlockEventType.MATCH_HIT, i, 100 + i), i, false);
+                handler.onEvent(event(BlockEventType.MATCH, i, 100 + i), i, false);
             }
             handler.onEvent(event(BlockEventType.NOOP, 99, 0), 21, false); // fillers are not journaled
             handler.onShutdown();
@@ -60,7 +74,7 @@ class JournalTest
             for (int i = 1; i <= 20; i++)
             {
                 assertTrue(tailer.next(r), "record " + i);
-                assertEquals(i <= 10 ? BlockEventType.REGISTER : BlockEventType.MATCH_HIT, r.type);
+                assertEquals(i <= 10 ? JournalKind.STORED : JournalKind.MATCH_HIT, r.type);
                 assertEquals(7, r.idHi);
                 assertEquals(i, r.idLo);
                 assertEquals(100 + i, r.requestId);
@@ -71,10 +85,96 @@ class JournalTest
 
             final JournalHandler more = new JournalHandler(reopened);
             more.onStart();
-            more.onEvent(event(BlockEventType.EVICT, 21, 5), 0, true);
+            more.onEvent(event(BlockEventType.REMOVED, 21, 5), 0, true);
             assertTrue(tailer.next(r), "the tailer sees a record appended after it caught up");
-            assertEquals(BlockEventType.EVICT, r.type);
+            assertEquals(JournalKind.REMOVED, r.type);
             more.onShutdown();
+        }
+    }
+
+    @Test
+    void aRunEventIsJournaledAsOneRecordPerBlockWithItsKindAndFlags(@TempDir final Path dir)
+    {
+        try (Journal journal = new Journal(dir, Journal.Roll.DAILY))
+        {
+            final BlockEvent e = event(BlockEventType.MATCH, 1, 9);
+            e.count = 3;
+            for (int i = 0; i < 3; i++)
+            {
+                e.idHi[i] = 7;
+                e.idLo[i] = 10 + i;
+                e.position[i] = i;
+                e.flags[i] = 0;
+            }
+            e.flags[2] = BlockEvent.MISS;
+            e.slot[2] = -1;
+            e.aux[2] = 4;
+            final JournalHandler handler = new JournalHandler(journal);
+            handler.onStart();
+            handler.onEvent(e, 0, true);
+            handler.onShutdown();
+            final JournalRecord r = new JournalRecord();
+            try (JournalTailer tailer = journal.tailer().toStart())
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    assertTrue(tailer.next(r));
+                    assertEquals(i < 2 ? JournalKind.MATCH_HIT : JournalKind.MATCH_MISS, r.type);
+                    assertEquals(10 + i, r.idLo);
+                    assertEquals(i, r.position);
+                }
+                assertEquals(4, r.aux, "blocks missed");
+                assertEquals(BlockEvent.MISS, r.flags);
+                assertFalse(tailer.next(r));
+            }
+        }
+    }
+
+    @Test
+    void aJournalOfFormatVersionOneStillReadsAndItsObsoleteRecordsAreSkipped(@TempDir final Path dir)
+    {
+        try (Journal journal = new Journal(dir, Journal.Roll.DAILY))
+        {
+            try (ExcerptAppender old = journal.newAppender())
+            {
+                writeV1(old, 1, 0, 11);  // FILL: a private change, skipped
+                writeV1(old, 1, 3, 12);  // REGISTER → STORED
+                writeV1(old, 1, 10, 13); // EVICT → REMOVED
+                writeV1(old, 9, 3, 14);  // a version this build does not know
+            }
+            final JournalRecord r = new JournalRecord();
+            try (JournalTailer tailer = journal.tailer().toStart())
+            {
+                assertTrue(tailer.next(r));
+                assertEquals(JournalKind.STORED, r.type);
+                assertEquals(12, r.idLo);
+                assertTrue(tailer.next(r));
+                assertEquals(JournalKind.REMOVED, r.type);
+                final JournalFormatException ex = assertThrows(JournalFormatException.class, () -> tailer.next(r));
+                assertTrue(ex.getMessage().contains("format version 9, this build reads versions 1 to 2"), ex.getMessage());
+            }
+        }
+    }
+
+    /** A record as the version-1 journal wrote it: the old per-block event type in the type byte. */
+    private static void writeV1(final ExcerptAppender appender, final int version, final int type, final long idLo)
+    {
+        try (net.openhft.chronicle.wire.DocumentContext dc = appender.writingDocument())
+        {
+            final net.openhft.chronicle.bytes.Bytes<?> b = dc.wire().bytes();
+            b.writeByte((byte)version);
+            b.writeByte((byte)type);
+            b.writeByte((byte)0);
+            b.writeByte((byte)0);
+            b.writeInt(3);
+            b.writeLong(1_000L);
+            b.writeLong(7);
+            b.writeLong(idLo);
+            b.writeLong(5);
+            b.writeLong(1);
+            b.writeInt(0);
+            b.writeInt(1);
+            b.writeInt(0);
         }
     }
 

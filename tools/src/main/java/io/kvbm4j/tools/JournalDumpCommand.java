@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.kvbm4j.journal.JournalRecord;
-import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.journal.JournalKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,8 +41,8 @@ final class JournalDumpCommand implements Callable<Integer>
     private Long limit;
 
     @Option(names = "--type", paramLabel = "T,T", split = ",",
-        description = "Only these event types, any case: ALLOCATE, FILL, COMPLETE, REGISTER, DEDUP, MATCH_HIT, "
-            + "MATCH_MISS, ACQUIRE, RELEASE, RESET, EVICT.")
+        description = "Only these record types, any case: MATCH_HIT, MATCH_MISS, STORED, DEDUP, REMOVED, ACQUIRE, "
+            + "RELEASE, DEGRADED (journals of format version 1 read as these too).")
     private List<String> types;
 
     @Option(names = "--request", paramLabel = "ID", description = "Only the records of this request id.")
@@ -59,7 +59,7 @@ final class JournalDumpCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(), "--limit must be at least 0, got " + limit);
         }
-        final EnumSet<BlockEventType> shown = parseTypes();
+        final EnumSet<JournalKind> shown = parseTypes();
         final long max = limit == null ? Long.MAX_VALUE : limit;
         final boolean anyRequest = request == null;
         final long requestId = anyRequest ? 0 : request;
@@ -93,31 +93,31 @@ final class JournalDumpCommand implements Callable<Integer>
         return "#" + number + " " + r.toLine();
     }
 
-    private EnumSet<BlockEventType> parseTypes()
+    private EnumSet<JournalKind> parseTypes()
     {
         if (types == null || types.isEmpty())
         {
-            return EnumSet.allOf(BlockEventType.class);
+            return EnumSet.allOf(JournalKind.class);
         }
-        final EnumSet<BlockEventType> set = EnumSet.noneOf(BlockEventType.class);
+        final EnumSet<JournalKind> set = EnumSet.noneOf(JournalKind.class);
         for (final String name : types)
         {
-            final BlockEventType t = parseType(name.strip());
+            final JournalKind t = parseType(name.strip());
             if (t == null)
             {
-                throw new ParameterException(spec.commandLine(), "--type: unknown event type '" + name + "' (have " +
-                    EnumSet.complementOf(EnumSet.of(BlockEventType.NOOP)) + ")");
+                throw new ParameterException(spec.commandLine(), "--type: unknown record type '" + name + "' (have " +
+                    EnumSet.allOf(JournalKind.class) + ")");
             }
             set.add(t);
         }
         return set;
     }
 
-    private static BlockEventType parseType(final String name)
+    private static JournalKind parseType(final String name)
     {
-        for (final BlockEventType t : BlockEventType.values())
+        for (final JournalKind t : JournalKind.values())
         {
-            if (t != BlockEventType.NOOP && t.name().equalsIgnoreCase(name))
+            if (t.name().equalsIgnoreCase(name))
             {
                 return t;
             }

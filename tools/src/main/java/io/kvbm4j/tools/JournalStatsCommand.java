@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import org.agrona.collections.LongHashSet;
 
 import io.kvbm4j.journal.JournalRecord;
-import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.journal.JournalKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +29,7 @@ final class JournalStatsCommand implements Callable<Integer>
 {
     private static final int LABEL = 18;
     private static final int VALUE = 16;
-    private static final BlockEventType[] TYPES = BlockEventType.values();
+    private static final JournalKind[] TYPES = JournalKind.values();
 
     @Spec
     private CommandSpec spec;
@@ -68,17 +68,17 @@ final class JournalStatsCommand implements Callable<Integer>
                     requests.add(r.requestId);
                     blocks.add(r.idHi, r.idLo);
                     break;
-                case REGISTER:
+                case STORED:
                 case DEDUP:
                     blocks.add(r.idHi, r.idLo);
                     break;
                 default:
-                    break; // ALLOCATE, FILL, RESET carry no id yet; the others name blocks already counted
+                    break; // the others name blocks already counted, or none (DEGRADED)
             }
             return true;
         }
 
-        long count(final BlockEventType type)
+        long count(final JournalKind type)
         {
             return byType[type.ordinal()];
         }
@@ -105,8 +105,8 @@ final class JournalStatsCommand implements Callable<Integer>
                 .add("last record", Instant.ofEpochSecond(0, t.lastNanos).toString(), null)
                 .add("time span", span(t.lastNanos - t.firstNanos), null);
         }
-        final long hits = t.count(BlockEventType.MATCH_HIT);
-        s.add("distinct blocks", Summary.count(t.blocks.size()), "exact: ids of REGISTER, DEDUP, MATCH_HIT, MATCH_MISS")
+        final long hits = t.count(JournalKind.MATCH_HIT);
+        s.add("distinct blocks", Summary.count(t.blocks.size()), "exact: ids of STORED, DEDUP, MATCH_HIT, MATCH_MISS")
             .add("requests", Summary.count(t.requests.size()), "distinct request ids with a match")
             .add("block hit rate", Summary.percent(hits, hits + t.missedBlocks), String.format(Locale.ROOT,
                 "%,d MATCH_HIT blocks / (those + %,d missed, from MATCH_MISS aux)", hits, t.missedBlocks))
@@ -115,12 +115,9 @@ final class JournalStatsCommand implements Callable<Integer>
                 "sizes of its files (Chronicle preallocates: they may be sparse)")
             .gap()
             .heading("records by type");
-        for (final BlockEventType type : TYPES)
+        for (final JournalKind type : TYPES)
         {
-            if (type != BlockEventType.NOOP)
-            {
-                s.add("  " + type.name(), Summary.count(t.count(type)), null);
-            }
+            s.add("  " + type.name(), Summary.count(t.count(type)), null);
         }
         out.println("kvbm4j journal stats: " + journal.dir().toAbsolutePath());
         s.print(out, LABEL, VALUE);

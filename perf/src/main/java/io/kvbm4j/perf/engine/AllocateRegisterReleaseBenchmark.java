@@ -90,6 +90,7 @@ public class AllocateRegisterReleaseBenchmark
         ManagerHarness harness;
         KvBlockManager manager;
         final int[] slots = new int[REQUEST_BLOCKS];
+        final io.kvbm4j.api.BlockIds batchIds = new io.kvbm4j.api.BlockIds(REQUEST_BLOCKS);
         long requestId;
         long idSequence;
 
@@ -165,6 +166,27 @@ public class AllocateRegisterReleaseBenchmark
                     // counted, retried
                 }
             }
+            return slots[REQUEST_BLOCKS - 1];
+        }
+
+        /** One request through the batch API: allocate, commit (one STORED run), release (one RELEASE run). */
+        int batchRequest()
+        {
+            int result;
+            while (harness.refused(result = manager.allocate(REQUEST_BLOCKS, ++requestId, slots), "allocate"))
+            {
+                // counted, retried
+            }
+            batchIds.clear();
+            for (int b = 0; b < REQUEST_BLOCKS; b++)
+            {
+                batchIds.add(splitMix64(++idSequence), splitMix64(++idSequence));
+            }
+            while (harness.refused(manager.commit(slots, REQUEST_BLOCKS, batchIds, 0, requestId), "commit"))
+            {
+                // counted, retried
+            }
+            manager.release(slots, REQUEST_BLOCKS); // never refused
             return slots[REQUEST_BLOCKS - 1];
         }
 
@@ -265,6 +287,14 @@ public class AllocateRegisterReleaseBenchmark
     public int allocateFillCompleteRegisterRelease(final Engine engine)
     {
         return engine.request();
+    }
+
+    /** The same request through the batch API: allocate, commit n blocks, release n blocks. */
+    @Benchmark
+    @OperationsPerInvocation(REQUEST_BLOCKS)
+    public int allocateCommitRelease(final Engine engine)
+    {
+        return engine.batchRequest();
     }
 
     @Benchmark

@@ -145,9 +145,24 @@ final class GatePairs
                 return bench.allocateFillCompleteRegisterRelease(engine);
             }
         };
+        final Side batch = new ManagerSide("AllocateRegisterReleaseBenchmark.allocateCommitRelease", ops)
+        {
+            @Override
+            public void before()
+            {
+                engine.beforeInvocation();
+            }
+
+            @Override
+            public int invoke()
+            {
+                return bench.allocateCommitRelease(engine);
+            }
+        };
         final Side lru = Side.of("AllocateRegisterReleaseBenchmark.linkedHashMapPutEvict", ops,
             () -> bench.linkedHashMapPutEvict(peer));
-        return new Group("allocate", List.of(ours, lru), List.of(new Pair(ours, lru)), engine::close);
+        return new Group("allocate", List.of(ours, batch, lru), List.of(new Pair(ours, lru), new Pair(batch, lru)),
+            engine::close);
     }
 
     /** Block ids by XXH3-128 (the default) against SHA-256 (the JDK's, with its intrinsics). */
@@ -176,7 +191,7 @@ final class GatePairs
         final MetadataHandlerBenchmark.ReusingMap map = new MetadataHandlerBenchmark.ReusingMap();
         map.open(ids);
         final Side ours = Side.of("MetadataHandlerBenchmark.handlerEvictRegister", 2,
-            () -> bench.handlerEvictRegister(ids, handler).slot);
+            () -> bench.handlerEvictRegister(ids, handler).slot[0]);
         final Side peer = Side.of("MetadataHandlerBenchmark.reusingAccessEvictRegister", 2,
             () -> bench.reusingAccessEvictRegister(ids, map).length);
         return new Group("metadata", List.of(ours, peer), List.of(new Pair(ours, peer)), () ->

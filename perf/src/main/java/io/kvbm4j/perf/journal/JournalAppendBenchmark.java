@@ -24,6 +24,7 @@ import io.kvbm4j.journal.Journal;
 import io.kvbm4j.journal.JournalHandler;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.perf.pipeline.Events;
 
 /**
  * Journal append, in ns per event: {@link JournalHandler#onEvent} of one block event into a Chronicle
@@ -49,8 +50,7 @@ import io.kvbm4j.pipeline.BlockEventType;
 public class JournalAppendBenchmark
 {
     private static final BlockEventType[] TYPES = {
-        BlockEventType.ALLOCATE, BlockEventType.FILL, BlockEventType.COMPLETE, BlockEventType.REGISTER,
-        BlockEventType.MATCH_HIT, BlockEventType.RELEASE, BlockEventType.EVICT,
+        BlockEventType.STORED, BlockEventType.MATCH, BlockEventType.RELEASE, BlockEventType.REMOVED,
     };
 
     /** A journal, its handler (started on the benchmark thread) and one reused event. */
@@ -89,17 +89,8 @@ public class JournalAppendBenchmark
     {
         final long s = ++a.sequence;
         final BlockEvent e = a.event;
-        e.type = TYPES[(int)(s % TYPES.length)];
-        e.tier = 0;
-        e.slot = (int)(s & 4095);
-        e.idHi = s * 0x9E3779B97F4A7C15L;
-        e.idLo = s;
-        e.position = (int)(s & 63);
-        e.requestId = s >>> 6;
-        e.tick = s;
-        e.timeNanos = s;
-        e.refCount = 1;
-        e.aux = 0;
+        Events.one(e, TYPES[(int)(s % TYPES.length)], 0, (int)(s & 4095), s * 0x9E3779B97F4A7C15L, s, (int)(s & 63),
+            s >>> 6, s, 1);
         a.handler.onEvent(e, s, true);
         return s;
     }

@@ -14,6 +14,7 @@ import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.kvbm4j.api.BlockIds;
+import io.kvbm4j.api.Onboard;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.engine.DefaultKvBlockManager;
@@ -29,8 +30,11 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * {@value #CHAINS} prompts of {@value #BLOCKS} blocks, through a manager with {@code --g1-blocks} slots and
  * its default ring handlers (the metadata handler on its own thread), so requests hit, miss and evict. A
  * request is a sequence of operations: one {@code match} of its 64 ids; one {@code allocate} of the blocks
- * it misses; per new block one {@code register} step (fill, complete, register: the calls the runtime makes
- * when the model has written the block); per held block one {@code release}. Operations are issued at a
+ * it misses; one {@code commit} of them (the batch call the runtime makes when the model has written them);
+ * one {@code release} of every held block. With {@code --g2-blocks N} the manager runs real G1↔G2 transfers
+ * (G1 payloads in host memory, tiny-test blocks): releases offload through the transfer engine (write-back),
+ * the match is {@code matchOnboard} and the request polls ({@code poll-onboard}) until its onboard is
+ * collected. Operations are issued at a
  * fixed rate ({@code --rate} per second): operation {@code i} is intended to start at
  * {@code start + i / rate}; when early the thread waits until then (parks when the wait is long, then
  * spins). Its latency is measured from that
@@ -64,21 +68,23 @@ public final class ServingLatency
     /** Waits longer than this park first (timer slack is ~50 µs), then spin. */
     private static final long PARK_ABOVE_NANOS = 120_000;
     private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final String[] OPERATIONS = {"match", "allocate", "register", "release", "all"};
+    private static final String[] OPERATIONS = {"match", "allocate", "commit", "release", "poll-onboard", "all"};
     private static final int MATCH = 0;
     private static final int ALLOCATE = 1;
-    private static final int REGISTER = 2;
+    private static final int COMMIT = 2;
     private static final int RELEASE = 3;
-    private static final int ALL = 4;
+    private static final int POLL = 4;
+    private static final int ALL = 5;
 
     /** What one run is asked to do. */
-    record Options(long rate, int warmupSeconds, int seconds, int g1Blocks, long backgroundMibps, int payloadBytes)
+    record Options(
+        long rate, int warmupSeconds, int seconds, int g1Blocks, long backgroundMibps, int payloadBytes, int g2Blocks)
     {
         String command()
         {
             return String.format(Locale.ROOT, "--rate %d --warmup-seconds %d --seconds %d --g1-blocks %d " +
-                "--background-mibps %d --payload-bytes %d", rate, warmupSeconds, seconds, g1Blocks, backgroundMibps,
-                payloadBytes);
+                "--background-mibps %d --payload-bytes %d --g2-blocks %d", rate, warmupSeconds, seconds, g1Blocks,
+                backgroundMibps, payloadBytes, g2Blocks);
         }
     }
 
@@ -88,6 +94,7 @@ public final class ServingLatency
     private final ZipfSequence zipf;
     private final int[] held = new int[BLOCKS];
     private final int[] fresh = new int[BLOCKS];
+    private final Onboard onboard = new Onboard();
     private final Histogram[] corrected = new Histogram[OPERATIONS.length];
     private final Histogram[] service = new Histogram[OPERATIONS.length];
     private final long intervalNanos;
@@ -100,8 +107,13 @@ public final class ServingLatency
     ServingLatency(final Options options)
     {
         this.options = options;
-        this.manager = Engines.open(ConfigLoader.withOverrides(null, Map.of(
+        this.manager = Engines.open(ConfigLoader.withOverrides(null, options.g2Blocks() == 0 ? Map.of(
             "tiers.g1-blocks", Integer.toString(options.g1Blocks()), "tiers.g2-blocks", "0",
+            "block-tokens", Integer.toString(BLOCK_TOKENS)) : Map.of(
+            // real G1↔G2 transfers: G1 payloads in host memory (tiny-test blocks, 2 KiB), write-back offloads on
+            // release, onboards of G2 hits through the transfer engine
+            "model", "tiny-test", "tiers.g1-blocks", Integer.toString(options.g1Blocks()),
+            "tiers.g2-blocks", Integer.toString(options.g2Blocks()), "tiers.g1-memory", "host",
             "block-tokens", Integer.toString(BLOCK_TOKENS))));
         final PrefixChains chains = new PrefixChains(CHAINS, BLOCKS, BLOCK_TOKENS, 7);
         this.ids = new BlockIds[CHAINS];
@@ -126,6 +138,7 @@ public final class ServingLatency
         int g1Blocks = 16_384;
         long backgroundMibps = 2048;
         int payloadBytes = 2 << 20;
+        int g2Blocks = 0;
         Path out = null;
         for (int i = 0; i < args.length; i++)
         {
@@ -137,17 +150,19 @@ public final class ServingLatency
                 case "--g1-blocks" -> g1Blocks = Integer.parseInt(value(args, ++i));
                 case "--background-mibps" -> backgroundMibps = Long.parseLong(value(args, ++i));
                 case "--payload-bytes" -> payloadBytes = Integer.parseInt(value(args, ++i));
+                case "--g2-blocks" -> g2Blocks = Integer.parseInt(value(args, ++i));
                 case "--out" -> out = Path.of(value(args, ++i));
                 default -> usage("unexpected argument " + args[i]);
             }
         }
         if (rate < 1 || rate > 10_000_000 || warmupSeconds < 0 || seconds < 1 || g1Blocks < 2 * BLOCKS ||
-            backgroundMibps < 0 || payloadBytes < 1)
+            backgroundMibps < 0 || payloadBytes < 1 || g2Blocks < 0)
         {
             usage("--rate 1..10000000, --warmup-seconds >= 0, --seconds >= 1, --g1-blocks >= " + 2 * BLOCKS +
-                ", --background-mibps >= 0, --payload-bytes >= 1");
+                ", --background-mibps >= 0, --payload-bytes >= 1, --g2-blocks >= 0");
         }
-        final Options options = new Options(rate, warmupSeconds, seconds, g1Blocks, backgroundMibps, payloadBytes);
+        final Options options = new Options(rate, warmupSeconds, seconds, g1Blocks, backgroundMibps, payloadBytes,
+            g2Blocks);
         final String json = new ServingLatency(options).run();
         if (out == null)
         {
@@ -173,7 +188,7 @@ public final class ServingLatency
         final PrintStream err = System.err;
         err.println("ServingLatency: " + problem);
         err.println("usage: ServingLatency [--rate 10000] [--warmup-seconds 5] [--seconds 20] [--g1-blocks 16384] " +
-            "[--background-mibps 2048] [--payload-bytes 2097152] [--out FILE]");
+            "[--background-mibps 2048] [--payload-bytes 2097152] [--g2-blocks 0] [--out FILE]");
         System.exit(2);
     }
 
@@ -216,18 +231,39 @@ public final class ServingLatency
         return json(requests, measuredSeconds, copiedBytes / (1 << 20) / ((finished - start) / 1e9), counters);
     }
 
-    /** One request: match, allocate the misses, register them one by one, release everything. */
+    /**
+     * One request: match (with G2: matchOnboard, then poll the onboard until it is collected), allocate the
+     * misses, commit them in one call, release everything in one call.
+     */
     private void request(final BlockIds request)
     {
         final long id = ++requestId;
         long t0 = await();
         int k;
-        while ((k = manager.match(request, BLOCKS, id, held)) == Status.BACK_PRESSURED)
+        while ((k = options.g2Blocks() == 0 ? manager.match(request, BLOCKS, id, held) :
+            manager.matchOnboard(request, BLOCKS, id, held, onboard)) == Status.BACK_PRESSURED)
         {
             refused();
         }
         check(k, "match");
         record(MATCH, t0);
+        if (options.g2Blocks() > 0)
+        {
+            k = onboard.hits();
+            if (onboard.pending())
+            {
+                int arrived;
+                do
+                {
+                    t0 = await();
+                    arrived = manager.pollOnboard(onboard, held);
+                    record(POLL, t0);
+                }
+                while (arrived == Status.NOT_READY);
+                check(arrived, "pollOnboard");
+                k += arrived;
+            }
+        }
         int stored = k;
         final int missing = BLOCKS - k;
         if (missing > 0)
@@ -240,41 +276,20 @@ public final class ServingLatency
             }
             check(n, "allocate");
             record(ALLOCATE, t0);
-            for (int i = 0; i < missing; i++)
-            {
-                t0 = await();
-                final int slot = fresh[i];
-                int r;
-                while ((r = manager.fill(slot, BLOCK_TOKENS)) == Status.BACK_PRESSURED)
-                {
-                    refused();
-                }
-                check(r, "fill");
-                while ((r = manager.complete(slot, request, k + i)) == Status.BACK_PRESSURED)
-                {
-                    refused();
-                }
-                check(r, "complete");
-                while ((r = manager.register(slot)) == Status.BACK_PRESSURED)
-                {
-                    refused();
-                }
-                check(r, "register");
-                held[stored++] = r;
-                record(REGISTER, t0);
-            }
-        }
-        for (int i = 0; i < stored; i++)
-        {
             t0 = await();
             int r;
-            while ((r = manager.release(held[i])) == Status.BACK_PRESSURED)
+            while ((r = manager.commit(fresh, missing, request, k, id)) == Status.BACK_PRESSURED)
             {
                 refused();
             }
-            check(r, "release");
-            record(RELEASE, t0);
+            check(r, "commit");
+            System.arraycopy(fresh, 0, held, k, missing);
+            stored += missing;
+            record(COMMIT, t0);
         }
+        t0 = await();
+        check(manager.release(held, stored), "release"); // never BACK_PRESSURED
+        record(RELEASE, t0);
     }
 
     /** A call was refused with BACK_PRESSURED: counted; the core is offered to the ring handlers. */

@@ -24,6 +24,7 @@ import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
+import io.kvbm4j.perf.pipeline.Events;
 import io.kvbm4j.perf.workload.ZipfSequence;
 import net.openhft.chronicle.map.ChronicleMap;
 
@@ -105,7 +106,7 @@ public class MetadataHandlerBenchmark
             handler = new MetadataHandler(store, new CounterArray(), PAYLOAD_BYTES);
             for (int i = 0; i < IDS; i++)
             {
-                apply(BlockEventType.REGISTER, i, ids, i);
+                apply(BlockEventType.STORED, i, ids, i);
             }
             if (store.size() != IDS)
             {
@@ -115,7 +116,7 @@ public class MetadataHandlerBenchmark
 
         void apply(final BlockEventType type, final int slot, final Ids ids, final int id)
         {
-            event.set(type, 0, slot, ids.hi[id], ids.lo[id], 0, 0, 0, 1, ++ids.tick, 0, 1, 0);
+            Events.one(event, type, 0, slot, ids.hi[id], ids.lo[id], 0, 1, ++ids.tick, 1);
             handler.onEvent(event, ids.tick, true);
         }
 
@@ -171,8 +172,8 @@ public class MetadataHandlerBenchmark
     public BlockEvent handlerEvictRegister(final Ids ids, final Handler handler)
     {
         final int id = ids.zipf.next();
-        handler.apply(BlockEventType.EVICT, id, ids, id);
-        handler.apply(BlockEventType.REGISTER, id, ids, id);
+        handler.apply(BlockEventType.REMOVED, id, ids, id);
+        handler.apply(BlockEventType.STORED, id, ids, id);
         return handler.event;
     }
 
@@ -180,7 +181,7 @@ public class MetadataHandlerBenchmark
     public BlockEvent handlerHit(final Ids ids, final Handler handler)
     {
         final int id = ids.zipf.next();
-        handler.apply(BlockEventType.MATCH_HIT, id, ids, id);
+        handler.apply(BlockEventType.MATCH, id, ids, id);
         return handler.event;
     }
 

@@ -121,8 +121,8 @@ public class RingPublishBenchmark
         /** Writes every field of the entry at {@code sequence}, as the manager's emit does. */
         void write(final long sequence)
         {
-            pipeline.event(sequence).set(BlockEventType.MATCH_HIT, 0, (int)sequence & 0xFFFF, sequence, ~sequence,
-                sequence - 1, ~(sequence - 1), 7, 42, sequence, sequence, 1, 0);
+            Events.one(pipeline.event(sequence), BlockEventType.MATCH, 0, (int)sequence & 0xFFFF, sequence, ~sequence,
+                7, 42, sequence, 1);
         }
 
         @TearDown(Level.Trial)
