@@ -10,13 +10,15 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>
 fi
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo -n"; fi
 echo "deps: installing redis-server (apt-get install redis-server) for the remote module's tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-    --no-install-recommends redis-server redis-tools >/dev/null
+    --no-install-recommends redis-server redis-tools >"$log" 2>&1
 }
 if ! apt_install; then
-  $sudo apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
-  apt_install
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -q >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  apt_install || { cat "$log" >&2; exit 1; }
 fi
 # The package starts a system-wide service on port 6379; the tests never use it (they start their own
 # servers on free ports). Stop it where a service manager runs, so it holds no memory; ignore failures.
