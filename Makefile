@@ -21,10 +21,12 @@ SOURCES := $(shell find pom.xml config */pom.xml */src/main -type f 2>/dev/null)
 BUILT := tools/target/.kvbm4j-built
 # The benchmarks' jar, and what it is built from (perf and the modules it depends on).
 PERF_JAR := perf/target/kvbm4j-perf.jar
-PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml remote/pom.xml \
-	perf/pom.xml tiers/src/main gds/src/main engine/src/main journal/src/main remote/src/main perf/src/main -type f 2>/dev/null)
+PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
+	client/pom.xml server/pom.xml observe/pom.xml remote/pom.xml perf/pom.xml tiers/src/main gds/src/main \
+	engine/src/main journal/src/main client/src/main server/src/main observe/src/main remote/src/main perf/src/main \
+	-type f 2>/dev/null)
 
-.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote
+.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote fuzz soak
 
 build: $(BUILT)
 
@@ -71,3 +73,24 @@ bench-remote:
 # G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
 bench-disk:
 	perf/bench-disk.sh $(ARGS)
+
+# Torture (docs/RELIABILITY.md); short versions of both run in make test.
+#   make fuzz [FUZZ_SECONDS=60]          every fuzz target for FUZZ_SECONDS each (seeded mutation, corpus in
+#                                        torture/src/test/resources/corpus; findings in torture/target/fuzz-findings)
+#   make soak [CYCLES=100] [SECONDS=0] [KILL_MS=1500] [SEED=1]
+#                                        SIGKILL/warm-restart cycles of the engine with G2+G3 (SECONDS > 0 caps
+#                                        the run's wall time); report in torture/target/soak-report.txt
+FUZZ_SECONDS ?= 60
+CYCLES ?= 100
+SECONDS ?= 0
+KILL_MS ?= 1500
+SEED ?= 1
+TORTURE := $(MVN) -B -pl torture -am test -Dsurefire.failIfNoSpecifiedTests=false
+
+fuzz:
+	$(TORTURE) -Dtest='*FuzzTest' -Dkvbm4j.fuzz.seconds=$(FUZZ_SECONDS) -Dkvbm4j.fuzz.iterations=1000000000
+
+soak:
+	$(TORTURE) -Dtest=EngineSoakTest -Dkvbm4j.soak.cycles=$(CYCLES) -Dkvbm4j.soak.seconds=$(SECONDS) \
+		-Dkvbm4j.soak.kill-ms=$(KILL_MS) -Dkvbm4j.soak.seed=$(SEED)
+	@cat torture/target/soak-report.txt

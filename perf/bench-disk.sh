@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# G3 disk tier throughput against fio, and restart time with 1 M blocks: `make bench-disk`.
+# G3 disk tier throughput and CPU against fio (libaio, and --verify=xxhash) in the same run: `make bench-disk`
+# (18 cells x 8 one-second runs: 144 s of measurement, plus fio start-up, file layouts and fills). `make bench-disk ARGS=--full`: 3 s runs, 5 repeats, fio psync,
+# 2 GiB region and the restart time with 1 M blocks (about 30 minutes). `--path engine`: the engine-path hook.
 # Installs fio (Debian package) with apt-get when it is missing; if that fails the run goes on and says
 # that the fio columns are empty. Arguments go to io.kvbm4j.perf.disk.DiskBench, for example:
 #
-#   perf/bench-disk.sh --sizes 512K --qd 1 --seconds 1 --restart-blocks 0
+#   perf/bench-disk.sh --sizes 512K --qd 1 --seconds 1 --repeats 1
 #
 # BENCH_DIR picks the directory (on the disk to measure; default perf/target/bench-disk).
 set -euo pipefail

@@ -188,3 +188,116 @@ ssize_t cuFileWrite(void *fh, const void *buf, size_t size, off_t file_offset, o
 {
     return transfer(fh, (char *)buf, size, file_offset, buf_offset, 1);
 }
+
+/* ------------------------------------------------------------------ batch API (cuFileBatchIO*)
+ * cufile.h (CUDA 12.x): CUfileIOParams_t is {mode; union {struct {devPtr_base, file_offset, devPtr_offset,
+ * size} batch}; fh; opcode; cookie} (64 bytes on LP64), CUfileIOEvents_t {cookie; status; ret} (24 bytes).
+ * The double does each I/O inside cuFileBatchIOSubmit (pread/pwrite, the fault injection above applies per
+ * entry) and hands the results out from cuFileBatchIOGetStatus, at most *nr per call, oldest first.
+ */
+#include <time.h>
+
+enum { CU_FILE_BATCH_SUBMIT_FAILED = 5035, CU_FILE_BATCH_FULL = 5037 };
+enum { CUFILE_READ = 0, CUFILE_WRITE = 1 };
+enum { CUFILE_WAITING = 0x1, CUFILE_PENDING = 0x2, CUFILE_INVALID = 0x4, CUFILE_CANCELED = 0x8,
+       CUFILE_COMPLETE = 0x10, CUFILE_TIMEOUT = 0x20, CUFILE_FAILED = 0x40 };
+enum { CUFILE_BATCH = 1 };
+
+typedef struct CUfileIOParams {
+    int mode;
+    union {
+        struct {
+            void *devPtr_base;
+            off_t file_offset;
+            off_t devPtr_offset;
+            size_t size;
+        } batch;
+    } u;
+    void *fh;
+    int opcode;
+    void *cookie;
+} CUfileIOParams_t;
+
+typedef struct CUfileIOEvents {
+    void *cookie;
+    int status;
+    size_t ret;
+} CUfileIOEvents_t;
+
+typedef struct DoubleBatch {
+    unsigned capacity;
+    unsigned done;      /* results waiting to be reaped */
+    unsigned head;      /* oldest unreaped result */
+    CUfileIOEvents_t *events;
+} DoubleBatch;
+
+/* Layout checks: the Java binding writes these offsets. */
+_Static_assert(sizeof(CUfileIOParams_t) == 64, "CUfileIOParams_t is 64 bytes on LP64");
+_Static_assert(sizeof(CUfileIOEvents_t) == 24, "CUfileIOEvents_t is 24 bytes on LP64");
+
+CUfileError_t cuFileBatchIOSetUp(void **batch_idp, unsigned nr)
+{
+    if (!driver_open) { return status(CU_FILE_DRIVER_NOT_INITIALIZED); }
+    if (batch_idp == NULL || nr == 0 || nr > 128) { return status(CU_FILE_INVALID_VALUE); }
+    DoubleBatch *b = calloc(1, sizeof(DoubleBatch));
+    if (b == NULL) { return status(CU_FILE_INVALID_VALUE); }
+    b->events = calloc(nr, sizeof(CUfileIOEvents_t));
+    if (b->events == NULL) { free(b); return status(CU_FILE_INVALID_VALUE); }
+    b->capacity = nr;
+    *batch_idp = b;
+    return status(CU_FILE_SUCCESS);
+}
+
+CUfileError_t cuFileBatchIOSubmit(void *batch_idp, unsigned nr, CUfileIOParams_t *iocbp, unsigned int flags)
+{
+    (void)flags;
+    DoubleBatch *b = batch_idp;
+    if (!driver_open) { return status(CU_FILE_DRIVER_NOT_INITIALIZED); }
+    if (b == NULL || iocbp == NULL) { return status(CU_FILE_INVALID_VALUE); }
+    if (b->done + nr > b->capacity) { return status(CU_FILE_BATCH_FULL); }
+    for (unsigned i = 0; i < nr; i++) {
+        if (iocbp[i].mode != CUFILE_BATCH || (iocbp[i].opcode != CUFILE_READ && iocbp[i].opcode != CUFILE_WRITE)) {
+            return status(CU_FILE_BATCH_SUBMIT_FAILED);
+        }
+    }
+    for (unsigned i = 0; i < nr; i++) {
+        CUfileIOParams_t *p = &iocbp[i];
+        ssize_t n = transfer(p->fh, p->u.batch.devPtr_base, p->u.batch.size, p->u.batch.file_offset,
+                             p->u.batch.devPtr_offset, p->opcode == CUFILE_WRITE);
+        CUfileIOEvents_t *e = &b->events[(b->head + b->done) % b->capacity];
+        e->cookie = p->cookie;
+        if (n == -1) { n = -(ssize_t)errno; }
+        e->ret = (size_t)n;
+        e->status = n < 0 ? CUFILE_FAILED : CUFILE_COMPLETE;
+        b->done++;
+    }
+    return status(CU_FILE_SUCCESS);
+}
+
+CUfileError_t cuFileBatchIOGetStatus(void *batch_idp, unsigned min_nr, unsigned *nr, CUfileIOEvents_t *iocbp,
+                                     struct timespec *timeout)
+{
+    (void)timeout;
+    DoubleBatch *b = batch_idp;
+    if (!driver_open) { return status(CU_FILE_DRIVER_NOT_INITIALIZED); }
+    if (b == NULL || nr == NULL || iocbp == NULL || min_nr > *nr) { return status(CU_FILE_INVALID_VALUE); }
+    unsigned n = 0;
+    while (n < *nr && b->done > 0) {
+        iocbp[n++] = b->events[b->head];
+        b->head = (b->head + 1) % b->capacity;
+        b->done--;
+    }
+    *nr = n;
+    return status(CU_FILE_SUCCESS);
+}
+
+CUfileError_t cuFileBatchIOCancel(void *batch_idp)
+{
+    return batch_idp == NULL ? status(CU_FILE_INVALID_VALUE) : status(CU_FILE_SUCCESS);
+}
+
+void cuFileBatchIODestroy(void *batch_idp)
+{
+    DoubleBatch *b = batch_idp;
+    if (b != NULL) { free(b->events); free(b); }
+}

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -34,6 +36,11 @@ public final class ConfigLoader
 {
     /** Classpath location of the embedded default. */
     public static final String DEFAULT_RESOURCE = "/io/kvbm4j/config/kvbm4j.yaml";
+    /**
+     * Sections of the file that modules beside the engine read (the observe module: KV events, metrics). The
+     * engine checks only that their keys exist in the default; {@link EngineConfig#section} hands them over.
+     */
+    public static final List<String> MODULE_SECTIONS = List.of("kv-events", "metrics");
     private static final int MAX_BLOCKS = 1 << 24;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -253,8 +260,8 @@ public final class ConfigLoader
         }
         final int shutdownMs = r.integer("ring.shutdown-timeout-ms", 1, 600_000);
         final int maxEntries = r.integer("metadata.max-entries", 0, 1 << 28);
-        final String persist = r.text("metadata.persist-to", true);
-        final String journalDir = r.text("journal.dir", true);
+        final String persist = r.path("metadata.persist-to");
+        final String journalDir = r.path("journal.dir");
         final String roll = r.text("journal.roll", false);
         if (!roll.equals("hourly") && !roll.equals("daily"))
         {
@@ -264,7 +271,37 @@ public final class ConfigLoader
         final DiskTierConfig g3 = g3(r, source, transfers, layout.blockBytes());
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
-            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3);
+            journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3,
+            moduleSections(tree, source));
+    }
+
+    private static Map<String, Map<String, String>> moduleSections(final ObjectNode tree, final String source)
+    {
+        final Map<String, Map<String, String>> sections = new HashMap<>();
+        for (final String name : MODULE_SECTIONS)
+        {
+            final JsonNode section = tree.get(name);
+            if (section == null)
+            {
+                continue;
+            }
+            if (!section.isObject())
+            {
+                throw new ConfigException(source + ": " + name + ": must be a mapping of keys");
+            }
+            final Map<String, String> keys = new LinkedHashMap<>();
+            for (final Map.Entry<String, JsonNode> f : section.properties())
+            {
+                final JsonNode v = f.getValue();
+                if (!v.isValueNode())
+                {
+                    throw new ConfigException(source + ": " + name + "." + f.getKey() + ": must be a single value");
+                }
+                keys.put(f.getKey(), v.isNull() ? "" : v.asText());
+            }
+            sections.put(name, Map.copyOf(keys));
+        }
+        return Map.copyOf(sections);
     }
 
     private static EvictionPolicies policy(final Reader r, final String source, final String key)
@@ -331,13 +368,15 @@ public final class ConfigLoader
         final Reader r, final String source, final TransferSettings transfers, final long blockBytes)
     {
         final int slots = r.integer("g3.slot-count", 0, DiskTierConfig.MAX_SLOTS);
-        final String root = r.text("g3.root", true);
+        final String root = r.path("g3.root");
         final int maxPayload = r.integer("g3.max-payload-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
         final String io = r.text("g3.io", false);
-        final String library = r.text("g3.cufile-library", true);
+        final String library = r.path("g3.cufile-library");
         final int timeoutMs = r.integer("g3.driver-timeout-ms", 1, 600_000);
         final int degrade = r.integer("g3.degrade-after-failures", 1, 1_000_000);
         final int scan = r.integer("g3.scan-threads", 1, 64);
+        final int queueDepth = r.integer("g3.queue-depth", 1, DiskTierConfig.MAX_QUEUE_DEPTH);
+        final int partBytes = r.integer("g3.part-bytes", 0, (int)DiskTierConfig.MAX_PAYLOAD);
         if (slots == 0)
         {
             if (!root.isEmpty())
@@ -373,6 +412,8 @@ public final class ConfigLoader
         keys.put("g3.driver-timeout-ms", Integer.toString(timeoutMs));
         keys.put("g3.degrade-after-failures", Integer.toString(degrade));
         keys.put("g3.scan-threads", Integer.toString(scan));
+        keys.put("g3.queue-depth", Integer.toString(queueDepth));
+        keys.put("g3.part-bytes", Integer.toString(partBytes));
         try
         {
             return DiskTierConfig.fromMap(keys);
@@ -448,6 +489,25 @@ public final class ConfigLoader
                     (emptyAllowed ? "a string" : "a non-empty string") + ", got " + describe(n));
             }
             return n.textValue();
+        }
+
+        /**
+         * A string that must be a file system path (or empty). A NUL character made {@code Path.of} throw
+         * {@code InvalidPathException} out of the loader (found by fuzzing, torture ConfigFuzzTest).
+         */
+        String path(final String key)
+        {
+            final String text = text(key, true);
+            try
+            {
+                Path.of(text);
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                throw new ConfigException(source + ": " + prefix + key + ": not a usable path: " + ex.getReason() +
+                    " (got '" + text.replace("\0", "\\0") + "')");
+            }
+            return text;
         }
 
         private static String describe(final JsonNode n)

@@ -3,6 +3,7 @@ package io.kvbm4j.config;
 import io.kvbm4j.policy.EvictionPolicies;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import io.kvbm4j.gds.disk.DiskTierConfig;
 import io.kvbm4j.identity.HashAlgorithm;
@@ -34,14 +35,17 @@ public final class EngineConfig
     private final EvictionPolicies g1Policy;
     private final EvictionPolicies g2Policy;
     private final DiskTierConfig g3;
+    private final Map<String, Map<String, String>> sections;
 
     EngineConfig(
         final String source, final KvLayout layout, final HashAlgorithm hash, final SaltRecord saltRecord,
         final int g1Blocks, final int g2Blocks, final int ringSize, final WaitStrategyKind waitStrategy,
         final long shutdownTimeoutMs, final long metadataMaxEntries, final Path metadataPersistTo,
         final Path journalDir, final String journalRoll, final TransferSettings transfers,
-        final EvictionPolicies g1Policy, final EvictionPolicies g2Policy, final DiskTierConfig g3)
+        final EvictionPolicies g1Policy, final EvictionPolicies g2Policy, final DiskTierConfig g3,
+        final Map<String, Map<String, String>> sections)
     {
+        this.sections = sections;
         this.g3 = g3;
         this.g1Policy = g1Policy;
         this.g2Policy = g2Policy;
@@ -161,6 +165,17 @@ public final class EngineConfig
     public DiskTierConfig g3()
     {
         return g3;
+    }
+
+    /**
+     * A section the engine does not read but a module beside it does ({@link ConfigLoader#MODULE_SECTIONS}:
+     * {@code kv-events}, {@code metrics}), as its keys (relative to the section) and their values as text
+     * (no order). The keys are those of the embedded default (unknown keys were already refused); the
+     * module validates the values and names the key in its messages. Empty when there is no such section.
+     */
+    public Map<String, String> section(final String name)
+    {
+        return sections.getOrDefault(name, Map.of());
     }
 
     @Override

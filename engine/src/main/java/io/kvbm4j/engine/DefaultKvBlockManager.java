@@ -609,6 +609,16 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return n == 0 ? 0 : g1.table().requestId(slots[0]);
     }
 
+    /**
+     * Publishes what the manager found when it opened (the G3 blocks restored from disk, STORED G3 flagged
+     * RESTORED) now, instead of on the first call that uses the ring. Owner thread; may wait for ring room.
+     */
+    public void publishStartup()
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        writer.publishStartup();
+    }
+
     @Override
     public BlockState state(final int slot)
     {
@@ -696,6 +706,23 @@ public final class DefaultKvBlockManager implements KvBlockManager
     {
         assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
         return transfers == null || transfers.awaitSettled(timeout, unit);
+    }
+
+    /**
+     * Tests ({@link Engines.Builder#transferInvoker()}): runs one duty cycle of the transfer engine on the
+     * owner's thread (requests taken, copies run, completions posted; nothing applied to the pools until the
+     * next manager call). @return the work done.
+     */
+    int invokeTransfers()
+    {
+        assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
+        return transfers.invoke();
+    }
+
+    /** Whether the transfer engine runs on an invoker (tests) instead of its own thread. */
+    boolean transfersOnInvoker()
+    {
+        return transfers != null && transfers.engine().invokerMode();
     }
 
     /** A G3 disk tier counter (any thread); 0 when G3 is off. */

@@ -3,6 +3,7 @@ package io.kvbm4j.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.NanoClock;
@@ -17,6 +18,7 @@ import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.gds.disk.DiskTier;
 import io.kvbm4j.gds.disk.DiskTierConfig;
 import io.kvbm4j.gds.disk.DiskTierException;
+import io.kvbm4j.gds.disk.SlotIo;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataHandler;
 import io.kvbm4j.metadata.MetadataStore;
@@ -75,6 +77,8 @@ public final class Engines
         private BlockCopier copier;
         private NanoClock transferClock = new SystemNanoClock();
         private AdmissionPolicy admission;
+        private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
+        private boolean transferInvoker;
 
         private Builder(final EngineConfig config)
         {
@@ -131,10 +135,31 @@ public final class Engines
             return this;
         }
 
+        /**
+         * Wraps every G3 I/O context ({@link DiskTier#open(DiskTierConfig, UnaryOperator)}): the hook for fault
+         * doubles below the disk tier (EIO, short I/O, a stalled device). Identity by default.
+         */
+        public Builder g3Io(final UnaryOperator<SlotIo> wrapper)
+        {
+            this.g3IoWrapper = wrapper;
+            return this;
+        }
+
         /** The clock that transfer deadlines are measured on (tests use a manual one). */
         public Builder transferClock(final NanoClock clock)
         {
             this.transferClock = clock;
+            return this;
+        }
+
+        /**
+         * Tests only: the transfer engine gets no thread of its own; its duty cycle runs on the manager's
+         * owner thread when {@code awaitTransfers}/{@code awaitOnboard} (or a test) invoke it, so every
+         * transfer step is deterministic. Production keeps the transfer thread.
+         */
+        public Builder transferInvoker()
+        {
+            this.transferInvoker = true;
             return this;
         }
 
@@ -246,7 +271,7 @@ public final class Engines
                     checkDiskAligned(g2Memory);
                     try
                     {
-                        disk = DiskTier.open(g3Config);
+                        disk = DiskTier.open(g3Config, g3IoWrapper);
                     }
                     catch (final DiskTierException ex)
                     {
@@ -269,7 +294,8 @@ public final class Engines
                     counters, clock, config.blockTokens(), config.metadataMaxEntries());
                 if (g3 != null)
                 {
-                    publishRestored(sequencer, g3);
+                    final BlockPool restored = g3;
+                    sequencer.writer.onFirstClaim(() -> publishRestored(sequencer, restored)); // on the owner thread
                 }
                 TierTransfers transfers = null;
                 if (g1Memory != null)
@@ -286,7 +312,7 @@ public final class Engines
                         new G3Slots(g3.capacity(), blockBytes), g2Memory, saltId(config), records, batch,
                         settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
-                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j");
+                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j", transferInvoker);
                     disk = null; // the transfer engine's copier owns and closes it now
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
@@ -357,7 +383,8 @@ public final class Engines
         /** The salt id G3 slots carry: the default tenant's salt (its high half). */
         /**
          * Tells the ring about the G3 blocks found on disk at start (STORED G3, flagged RESTORED), so the metadata
-         * store and every handler know what G3 holds. Start-up, not the serving path: waits for ring room.
+         * store and every handler know what G3 holds. Runs on the owner thread's first claim (the ring has a single
+         * producer, which need not be the thread that opened the manager); waits for ring room, once.
          */
         private static void publishRestored(final Sequencer sequencer, final BlockPool g3)
         {

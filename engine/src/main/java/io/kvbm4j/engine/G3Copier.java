@@ -14,15 +14,16 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  * only once the disk tier verified header and payload); everything else goes to the G1↔G2 copier it wraps.
  *
  * <p>Owns the {@link DiskTier} (its owner thread is the transfer thread, taken over at the first call) and,
- * per transfer record, side arrays the transfer engine does not carry: each block's id, the disk status it
- * ended with, the checksum of what a read put in G2, and the G3 evictions to do before a record's writes.
- * The serving thread fills a record's side arrays before it submits the record and reads them after it
+ * per transfer record, a {@link G3Plan}: what the transfer engine does not carry (each block's id, the disk
+ * status it ended with, the checksum of what a read put in G2, the G3 evictions to do before a record's
+ * writes). The serving thread fills a record's plan before it submits the record and reads it after it
  * polled the completion; the engine's queues order those accesses (the same hand-over as
- * {@link Transfer}'s own fields), so each array element has one owner at a time.
+ * {@link Transfer}'s own fields), so a plan has one owner at a time. The serving thread's side of G3 is
+ * {@link G3Transfers}.
  */
 final class G3Copier implements BlockCopier
 {
-    /** {@link #status} of a write refused because the G2 copy no longer matched its offload checksum. */
+    /** {@link G3Plan#status} of a write refused because the G2 copy no longer matched its offload checksum. */
     static final byte SOURCE_MISMATCH = -2;
 
     private final BlockCopier upper;
@@ -33,13 +34,7 @@ final class G3Copier implements BlockCopier
     private final long payloadBytes;
     private final long readCapacity;
     private final boolean checksumReads;
-    final long[][] idHi;
-    final long[][] idLo;
-    final byte[][] status;
-    final long[][] checksum;
-    final long[][] evictHi;
-    final long[][] evictLo;
-    final int[] evictCount;
+    private final G3Plan[] plans;
     private boolean owned;
 
     G3Copier(
@@ -54,19 +49,17 @@ final class G3Copier implements BlockCopier
         this.payloadBytes = g2.payloadBytes();
         this.readCapacity = (payloadBytes + 4095) & ~4095L;
         this.checksumReads = checksumReads;
-        this.idHi = new long[records][batchBlocks];
-        this.idLo = new long[records][batchBlocks];
-        this.status = new byte[records][batchBlocks];
-        this.checksum = new long[records][batchBlocks];
-        this.evictHi = new long[records][evictionsPerRecord(batchBlocks)];
-        this.evictLo = new long[records][evictionsPerRecord(batchBlocks)];
-        this.evictCount = new int[records];
+        this.plans = new G3Plan[records];
+        for (int r = 0; r < records; r++)
+        {
+            plans[r] = new G3Plan(batchBlocks);
+        }
     }
 
-    /** G3 evictions one record carries before its writes. */
-    static int evictionsPerRecord(final int batchBlocks)
+    /** The plan of transfer record {@code record} (owned by whoever holds that record). */
+    G3Plan plan(final int record)
     {
-        return 2 * batchBlocks;
+        return plans[record];
     }
 
     /** The disk tier (its counters are readable from any thread; everything else is the transfer thread's). */
@@ -94,42 +87,42 @@ final class G3Copier implements BlockCopier
             disk.takeOwnership(); // the transfer thread, from its first G3 copy on
             owned = true;
         }
-        final int record = transfer.index();
+        final G3Plan plan = plans[transfer.index()];
         final int i = blockIndex(transfer, srcSlot, dstSlot);
         final DiskStatus s;
         if (dst == g3)
         {
-            evictPending(record);
+            evictPending(plan);
             if (checksumReads && PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
             {
-                status[record][i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
+                plan.status[i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
                 return TransferOutcome.FAILED;
             }
-            s = disk.write(idHi[record][i], idLo[record][i], saltId, g2.address(srcSlot), payloadBytes);
-            status[record][i] = (byte)s.ordinal();
+            s = disk.write(plan.idHi[i], plan.idLo[i], saltId, g2.address(srcSlot), payloadBytes);
+            plan.status[i] = (byte)s.ordinal();
             return s == DiskStatus.OK || s == DiskStatus.ALREADY_PRESENT ? TransferOutcome.DONE : TransferOutcome.FAILED;
         }
         final long at = g2.address(dstSlot);
-        s = disk.read(idHi[record][i], idLo[record][i], saltId, at, readCapacity);
-        status[record][i] = (byte)s.ordinal();
+        s = disk.read(plan.idHi[i], plan.idLo[i], saltId, at, readCapacity);
+        plan.status[i] = (byte)s.ordinal();
         if (s != DiskStatus.OK)
         {
             return TransferOutcome.FAILED;
         }
         // The disk tier verified the payload against its header; this is the G2 copy's own checksum, taken
         // here so the serving thread never hashes a payload.
-        checksum[record][i] = checksumReads ? PayloadChecksum.of(at, payloadBytes) : 0;
+        plan.checksum[i] = checksumReads ? PayloadChecksum.of(at, payloadBytes) : 0;
         return TransferOutcome.DONE;
     }
 
-    private void evictPending(final int record)
+    private void evictPending(final G3Plan plan)
     {
-        final int n = evictCount[record];
+        final int n = plan.evictCount;
         for (int k = 0; k < n; k++)
         {
-            disk.evict(evictHi[record][k], evictLo[record][k]);
+            disk.evict(plan.evictHi[k], plan.evictLo[k]);
         }
-        evictCount[record] = 0; // done: the serving thread sees 0 and carries nothing over
+        plan.evictCount = 0; // done: the serving thread sees 0 and carries nothing over
     }
 
     private static int blockIndex(final Transfer t, final int srcSlot, final int dstSlot)

@@ -36,6 +36,8 @@ public final class RingWriter
     private long deferredTick;
     private long deferredTime;
 
+    /** Publishes what the manager found at open (restored G3 blocks) on the owner's first claim, or null. */
+    private Runnable startup;
     private long lo = -1;
     private long hi = -1;
     private long next;
@@ -80,6 +82,10 @@ public final class RingWriter
      */
     public boolean claim(final int entries)
     {
+        if (startup != null)
+        {
+            publishStartup();
+        }
         assert lo < 0 : "claim inside a claim";
         final int deferred = entriesFor(deferredCount);
         final int total = entries + deferred;
@@ -107,6 +113,26 @@ public final class RingWriter
             writeDeferred();
         }
         return true;
+    }
+
+    /**
+     * Work to publish on the owner thread's first claim (the ring has one producer, and the thread that opens a
+     * manager need not be the one that serves with it). It may wait for ring room: it runs once, at start-up.
+     */
+    public void onFirstClaim(final Runnable work)
+    {
+        this.startup = work;
+    }
+
+    /** Runs the start-up work now, if it has not run (owner thread). */
+    public void publishStartup()
+    {
+        final Runnable work = startup;
+        startup = null;
+        if (work != null)
+        {
+            work.run();
+        }
     }
 
     /** Publishes the deferred releases, if any and if they fit. @return whether none are left. */

@@ -129,4 +129,17 @@ class ConfigLoaderTest
         final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
         assertTrue(ex.getMessage().startsWith(file + ": cannot read"), ex.getMessage());
     }
+
+    /** Found by fuzzing (torture ConfigFuzzTest): a NUL in a path escaped as InvalidPathException, without the key. */
+    @Test
+    void aNulCharacterInAPathIsRefusedWithItsKey()
+    {
+        for (final String key : new String[] {"metadata:\n  persist-to", "journal:\n  dir", "g3:\n  root"})
+        {
+            final ConfigException ex = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(key + ": \"a\\0b\"\n", "t.yaml"));
+            final String name = key.replace(":\n  ", ".");
+            assertTrue(ex.getMessage().startsWith("t.yaml: " + name + ": not a usable path"), ex.getMessage());
+        }
+    }
 }

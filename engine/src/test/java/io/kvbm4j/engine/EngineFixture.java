@@ -54,6 +54,30 @@ public abstract class EngineFixture
         return m;
     }
 
+    /**
+     * Opens with the transfer engine on an invoker: transfers move only when this thread runs their duty
+     * cycle ({@link #settle}, {@code awaitOnboard}, {@code invokeTransfers}), so every step is deterministic.
+     */
+    protected DefaultKvBlockManager openInvoked(final EngineConfig config)
+    {
+        return openInvoked(Engines.builder(config));
+    }
+
+    protected DefaultKvBlockManager openInvoked(final Engines.Builder builder)
+    {
+        return open(builder.transferInvoker());
+    }
+
+    /**
+     * Runs the transfer engine's duty cycle on this thread until every submitted transfer is applied (the
+     * bound only guards a stalled ring; nothing is waited for on another thread's schedule).
+     */
+    protected static void settle(final DefaultKvBlockManager m)
+    {
+        assertTrue(!m.transfersEnabled() || m.transfersOnInvoker(), "settle drives an invoker");
+        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS), "transfers settled");
+    }
+
     @AfterEach
     void checkInvariantsAndClose()
     {
@@ -64,6 +88,7 @@ public abstract class EngineFixture
                 if (!m.isClosed())
                 {
                     assertNull(m.checkInvariants(), "pool invariants after the test");
+                    m.publishStartup(); // a manager reopened on G3 and not called since
                     assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS), "handlers drained");
                     assertNull(checkers.get(m).compare(m), "every tier's residency rebuilt from the ring events");
                 }

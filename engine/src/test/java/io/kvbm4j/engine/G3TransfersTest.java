@@ -20,6 +20,7 @@ import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.api.Counter;
 import io.kvbm4j.api.Onboard;
+import io.kvbm4j.api.Status;
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.gds.disk.DiskCounter;
@@ -97,9 +98,9 @@ class G3TransfersTest extends EngineFixture
     {
         final BlockIds a = chain(1, 4);
         storeWithPayloads(m, a, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         storeWithPayloads(m, chain(2, 4), 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         for (int i = 0; i < 4; i++)
         {
@@ -131,9 +132,35 @@ class G3TransfersTest extends EngineFixture
     }
 
     @Test
+    void aG3OnboardIsReadIntoG2ThenCopiedToG1OnTheSameTicket()
+    {
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
+        final BlockIds a = onlyInG3(m);
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
+        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots), "staging: nothing has run");
+        assertTrue(m.invokeTransfers() > 0, "the G3→G2 read");
+        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots),
+            "the stage is applied (in G2 now) and the G2→G1 leg submitted on the same record");
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(m.pool(Tier.G2).lookup(a.hi(i), a.lo(i)) >= 0, "block " + i + " staged in G2");
+        }
+        assertTrue(m.invokeTransfers() > 0, "the G2→G1 copy");
+        assertEquals(4, m.pollOnboard(onboard, slots), "the same ticket hands the blocks out");
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(hasPayload(m.g1Memory(), slots[i], a.hi(i), a.lo(i)), "block " + i + " bytes");
+        }
+        assertEquals(0, m.pollOnboard(onboard, slots), "collected: nothing outstanding");
+        releaseAll(m, slots, 4);
+    }
+
+    @Test
     void blocksGoDownToG3AndComeBackToG1ByteForByte()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
         final BlockIds a = onlyInG3(m);
         assertEquals(8, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
         assertEquals(8, m.g3Counter(DiskCounter.WRITES));
@@ -141,14 +168,14 @@ class G3TransfersTest extends EngineFixture
         assertEquals(4, m.counters().get(Counter.G3_ONBOARDED_BLOCKS));
         assertEquals(4, m.g3Counter(DiskCounter.HITS));
         assertTrue(m.pool(Tier.G2).lookup(a.hi(0), a.lo(0)) >= 0, "staged through G2, cached there");
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(8, m.g3Counter(DiskCounter.WRITES), "what came up from G3 is not written again");
     }
 
     @Test
     void aMatchTakesG1ThenG2ThenG3InPrefixOrder()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
         final BlockIds a = onlyInG3(m);
         // Block 0 comes back to G1 and block 1 to G2; blocks 2 and 3 stay only in G3.
         final int[] two = new int[2];
@@ -186,7 +213,7 @@ class G3TransfersTest extends EngineFixture
     @Test
     void aCorruptedSlotFileIsAMissNeverWrongBytes() throws IOException
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
         final BlockIds a = onlyInG3(m);
         final long stride = DiskTier.strideOf(m.hostMemory().payloadBytes());
         try (RandomAccessFile file = new RandomAccessFile(root.resolve("g3").resolve(DiskTier.SLOT_FILE).toFile(), "rw"))
@@ -218,33 +245,57 @@ class G3TransfersTest extends EngineFixture
     @Test
     void reopeningOnTheSameRootFindsTheBlocksInG3Again()
     {
-        final DefaultKvBlockManager first = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager first = openInvoked(tiered(8, 4, 16));
         final BlockIds a = chain(1, 4);
         storeWithPayloads(first, a, 1);
-        assertTrue(first.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(first);
         assertEquals(4, first.counters().get(Counter.G3_OFFLOADED_BLOCKS));
         assertNull(first.checkInvariants());
         first.close();
 
-        final DefaultKvBlockManager second = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager second = openInvoked(tiered(8, 4, 16));
         assertEquals(4, second.counters().get(Counter.G3_RESTORED_BLOCKS));
         assertEquals(4, second.pool(Tier.G3).inactiveCount());
         assertOnboardsByteForByte(second, a);
     }
 
     @Test
+    void aManagerReopenedOnG3ByOneThreadServesFromAnotherAndTellsTheRingWhatDiskHolds() throws Exception
+    {
+        final DefaultKvBlockManager first = openInvoked(tiered(8, 4, 16));
+        final BlockIds a = chain(1, 4);
+        storeWithPayloads(first, a, 1);
+        settle(first);
+        first.close();
+        // Opened on another thread (as a service's main thread would), then used only from this one: the ring
+        // has a single producer, so the restored blocks are published on this thread's first call.
+        final java.util.concurrent.atomic.AtomicReference<DefaultKvBlockManager> opened =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread opener = new Thread(() -> opened.set(openInvoked(tiered(8, 4, 16))), "opener");
+        opener.start();
+        opener.join();
+        final DefaultKvBlockManager second = opened.get();
+        assertEquals(4, second.counters().get(Counter.G3_RESTORED_BLOCKS));
+        assertOnboardsByteForByte(second, a);
+        assertTrue(second.awaitHandlers(10, java.util.concurrent.TimeUnit.SECONDS));
+        final io.kvbm4j.metadata.BlockRecord record = new io.kvbm4j.metadata.BlockRecord();
+        assertTrue(second.metadata().read(a.hi(3), a.lo(3), record));
+        assertTrue(record.residentIn(Tier.G3), "the restored block's record says G3");
+    }
+
+    @Test
     void aFullG3DropsWritesAndTheDroppedBlocksAreMisses()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 2));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 2));
         final BlockIds a = chain(1, 4);
         storeWithPayloads(m, a, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "A0 and A1");
         assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "A2, A3: G3 full of blocks being written");
         // B pushes A out of G2; B0 and B1 take G3 from A's blocks (its LRU leaves: A1, then A0); B2, B3 dropped.
         final BlockIds b = chain(2, 4);
         storeWithPayloads(m, b, 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2, m.counters().get(Counter.G3_EVICTED_BLOCKS));
         assertEquals(4, m.counters().get(Counter.G3_OFFLOAD_DROPPED));
         assertEquals(2, m.g3Counter(DiskCounter.EVICTIONS), "the disk freed the evicted blocks' slots too");
@@ -259,7 +310,7 @@ class G3TransfersTest extends EngineFixture
     @Test
     void stoppingWithAG3OnboardNotCollectedLeavesNoPins()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
         final BlockIds a = onlyInG3(m);
         final int[] slots = new int[4];
         final Onboard onboard = new Onboard();
@@ -275,7 +326,7 @@ class G3TransfersTest extends EngineFixture
     @Test
     void aDiskThatFailsReadsIsAMissThenDegradedAndSkipped() throws IOException
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4, 16, "g3.degrade-after-failures", "1"));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16, "g3.degrade-after-failures", "1"));
         final BlockIds a = onlyInG3(m);
         try (RandomAccessFile file = new RandomAccessFile(root.resolve("g3").resolve(DiskTier.SLOT_FILE).toFile(), "rw"))
         {
@@ -291,7 +342,7 @@ class G3TransfersTest extends EngineFixture
         assertEquals(0, m.matchOnboard(a, 4, 8, slots, onboard), "a degraded disk is not asked again");
         final long dropped = m.counters().get(Counter.G3_OFFLOAD_DROPPED);
         storeWithPayloads(m, chain(3, 2), 3);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(dropped + 2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "nor written to");
     }
 
@@ -312,18 +363,16 @@ class G3TransfersTest extends EngineFixture
     void aG3WriteThatFailsLeavesTheBlockOutOfG3AndIsCounted()
     {
         final JumpingClock clock = new JumpingClock();
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 4, 16)).transferClock(clock));
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 4, 16)).transferClock(clock));
         final BlockIds a = chain(1, 2);
         storeWithPayloads(m, a, 1);
         final int[] one = new int[1];
         m.match(a, 0, 2, one); // submits the G1→G2 batch
-        while (m.counters().get(Counter.OFFLOADED_BLOCKS) < 2)
-        {
-            m.fill(-1, 0); // applies finished transfers without submitting what that stages (G2→G3)
-            Thread.onSpinWait();
-        }
+        m.invokeTransfers(); // the G1→G2 copy
+        m.fill(-1, 0); // applies finished transfers without submitting what that stages (G2→G3)
+        assertEquals(2, m.counters().get(Counter.OFFLOADED_BLOCKS));
         clock.jumping = true; // the G2→G3 writes are submitted now and find their deadline passed
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2, m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS));
         assertEquals(2, m.counters().get(Counter.TRANSFER_TIMED_OUT_BLOCKS));
         assertEquals(0, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
@@ -337,14 +386,14 @@ class G3TransfersTest extends EngineFixture
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
         copier.corruptOffload = true; // every G1→G2 copy flips a byte after the G1 checksum was taken
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 4, 16)).copier(copier));
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 4, 16)).copier(copier));
         final BlockIds a = chain(1, 4);
         storeWithPayloads(m, a, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         storeWithPayloads(m, chain(2, 4), 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(0, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "no corrupt copy went down to disk");
         assertTrue(m.counters().get(Counter.CHECKSUM_MISMATCHES) >= 4, "each refused write is counted");
         assertEquals(0, m.g3Counter(DiskCounter.WRITES));

@@ -67,7 +67,7 @@ class TransfersRandomizedTest extends EngineFixture
     {
         final Random random = new Random(seed);
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = open(Engines.builder(config(16, "tiers.g2-blocks", "24",
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(config(16, "tiers.g2-blocks", "24",
             "tiers.g1-memory", "host", "transfers.admission", "always", "transfers.max-in-flight", "2",
             "transfers.max-queued", "2", "transfers.batch-blocks", "4")).copier(copier));
         final BlockIds[] chains = new BlockIds[SEQUENCES];
@@ -94,7 +94,7 @@ class TransfersRandomizedTest extends EngineFixture
             }
             else if (op == 2)
             {
-                assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS), where);
+                settle(m);
             }
             else
             {

@@ -101,11 +101,11 @@ class TransfersTest extends EngineFixture
     @Test
     void releasedBlocksAreCopiedToG2WithTheirChecksums()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         assertTrue(m.transfersEnabled());
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         final BlockPool g2 = m.pool(Tier.G2);
         for (int i = 0; i < 4; i++)
         {
@@ -125,19 +125,19 @@ class TransfersTest extends EngineFixture
     void blocksWithPaddedSlotsGoOneCopyEach()
     {
         // 16 tokens of tiny-test are 2 KiB in 4 KiB-aligned slots: no two payloads are adjacent.
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         storeWithPayloads(m, chain(1, 4), 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(4, m.transferCopies());
     }
 
     @Test
     void theMetadataRecordFollowsTheBlockIntoG2AndOutOfG1()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         final BlockIds ids = chain(1, 2);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertTrue(m.awaitHandlers(10, TimeUnit.SECONDS));
         final BlockRecord record = new BlockRecord();
         assertTrue(m.metadata().read(ids.hi(1), ids.lo(1), record));
@@ -154,10 +154,10 @@ class TransfersTest extends EngineFixture
     void adjacentBlocksOfASequenceGoInOneCopy()
     {
         // 32 tokens of tiny-test are 4 KiB: slots back to back, so runs can be merged.
-        final DefaultKvBlockManager m = open(tiered(8, 16, "block-tokens", "32"));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16, "block-tokens", "32"));
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(1, m.transferCopies(), "G1 slots 0..3 to G2 slots 0..3: one run");
         evictG1(m);
         final int[] slots = new int[4];
@@ -171,10 +171,10 @@ class TransfersTest extends EngineFixture
     @Test
     void anEvictedPrefixComesBackFromG2ByteForByte()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         assertTrue(m.pool(Tier.G1).lookup(ids.hi(0), ids.lo(0)) < 0, "evicted from G1");
 
@@ -201,10 +201,10 @@ class TransfersTest extends EngineFixture
     @Test
     void aMatchFindsTheG1PartThenOnboardsTheRest()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         // Put block 0 back in G1 by hand, so only 1..3 come from G2.
         final int[] one = new int[1];
@@ -232,19 +232,18 @@ class TransfersTest extends EngineFixture
     void pollAnswersNotReadyWhileTheCopyRunsAndTheResultOnce() throws Exception
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 16)).copier(copier));
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 16)).copier(copier));
         final BlockIds ids = chain(1, 2);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
-        copier.gate = new CountDownLatch(1);
         final int[] slots = new int[2];
         final Onboard onboard = new Onboard();
         assertEquals(2, m.matchOnboard(ids, 2, 2, slots, onboard));
-        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots));
+        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots), "submitted, the duty cycle has not run");
         assertEquals(Status.INVALID_STATE, m.matchOnboard(ids, 2, 2, slots, onboard), "collect it first");
-        copier.gate.countDown();
-        assertEquals(2, m.awaitOnboard(onboard, slots, WAIT));
+        assertTrue(m.invokeTransfers() > 0, "one duty cycle copies it");
+        assertEquals(2, m.pollOnboard(onboard, slots));
         assertEquals(0, m.pollOnboard(onboard, slots), "collected: nothing outstanding");
         releaseAll(m, slots, 2);
     }
@@ -252,10 +251,10 @@ class TransfersTest extends EngineFixture
     @Test
     void aCorruptedG2CopyIsAMissAndIsDropped()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         corruptG2(m, ids, 3);
 
@@ -277,10 +276,10 @@ class TransfersTest extends EngineFixture
     @Test
     void aCorruptedMiddleBlockCutsThePrefixThere()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16));
         final BlockIds ids = chain(1, 4);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         corruptG2(m, ids, 1);
         final int[] slots = new int[4];
@@ -300,10 +299,10 @@ class TransfersTest extends EngineFixture
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
         copier.corruptOffload = true;
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 16)).copier(copier));
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 16)).copier(copier));
         final BlockIds ids = chain(1, 2);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         copier.corruptOffload = false;
         evictG1(m);
         final int[] slots = new int[2];
@@ -318,10 +317,10 @@ class TransfersTest extends EngineFixture
     void aCopyThatFailsLeavesAMissAndTheG2CopyInPlace()
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 16)).copier(copier));
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 16)).copier(copier));
         final BlockIds ids = chain(1, 3);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         copier.failOnboard = true;
         final int[] slots = new int[3];
@@ -345,11 +344,11 @@ class TransfersTest extends EngineFixture
     void aCopyThatTimesOutIsAMiss()
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(8, 16)).copier(copier)
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 16)).copier(copier)
             .transferClock(copier.clock));
         final BlockIds ids = chain(1, 2);
         storeWithPayloads(m, ids, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         evictG1(m);
         copier.lateOnboard = true;
         final int[] slots = new int[2];
@@ -364,13 +363,12 @@ class TransfersTest extends EngineFixture
     void offloadsBeyondTheLimitAreDroppedAndOnboardsAnswerNotNow() throws Exception
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = open(Engines.builder(tiered(32, 64, "transfers.max-in-flight", "1",
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(32, 64, "transfers.max-in-flight", "1",
             "transfers.max-queued", "1", "transfers.batch-blocks", "1")).copier(copier));
         final BlockIds seen = chain(7, 2);
         storeWithPayloads(m, seen, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
-        copier.gate = new CountDownLatch(1);
-        // Flood: 20 single-block sequences released, each an offload of its own.
+        settle(m);
+        // Flood: 20 single-block sequences released, each an offload of its own (nothing runs meanwhile).
         for (int s = 0; s < 20; s++)
         {
             final BlockIds ids = chain(100 + s, 1);
@@ -385,8 +383,7 @@ class TransfersTest extends EngineFixture
         assertEquals(0, m.matchOnboard(seen, 2, 3, slots, onboard), "not now: the caller recomputes");
         assertEquals(1, m.counters().get(Counter.ONBOARD_NOT_NOW));
         assertFalse(onboard.pending());
-        copier.gate.countDown();
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2 + 2, m.counters().get(Counter.OFFLOADED_BLOCKS));
     }
 
@@ -462,11 +459,11 @@ class TransfersTest extends EngineFixture
     @Test
     void writeThroughCopiesOnRegister()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 16, "transfers.offload", "write-through"));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 16, "transfers.offload", "write-through"));
         final BlockIds ids = chain(1, 3);
         final int[] held = new int[3];
         store(m, ids, 1, held);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(3, m.counters().get(Counter.OFFLOADED_BLOCKS), "copied while still held");
         assertEquals(1, m.pool(Tier.G1).table().refCount(held[0]), "only the caller's reference left");
         releaseAll(m, held, 3);
@@ -475,29 +472,29 @@ class TransfersTest extends EngineFixture
     @Test
     void seenTwiceAdmissionCopiesOnlyBlocksUsedAgain()
     {
-        final DefaultKvBlockManager m = open(config(8, "tiers.g2-blocks", "16", "tiers.g1-memory", "host"));
+        final DefaultKvBlockManager m = openInvoked(config(8, "tiers.g2-blocks", "16", "tiers.g1-memory", "host"));
         final BlockIds ids = chain(1, 2);
         final int[] held = new int[2];
         store(m, ids, 1, held);
         releaseAll(m, held, 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(0, m.counters().get(Counter.OFFLOADED_BLOCKS), "seen once: not admitted");
         assertEquals(2, m.match(ids, 2, 2, held));
         releaseAll(m, held, 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2, m.counters().get(Counter.OFFLOADED_BLOCKS), "seen twice: copied");
     }
 
     @Test
     void whenG2IsFullItsOwnPolicyEvictsItsInactiveLeaves()
     {
-        final DefaultKvBlockManager m = open(tiered(8, 4));
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4));
         final BlockIds a = chain(1, 4);
         storeWithPayloads(m, a, 1);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         final BlockIds b = chain(2, 2);
         storeWithPayloads(m, b, 2);
-        assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+        settle(m);
         assertEquals(2, m.counters().get(Counter.G2_EVICTED_BLOCKS));
         final BlockPool g2 = m.pool(Tier.G2);
         assertTrue(g2.lookup(a.hi(0), a.lo(0)) >= 0 && g2.lookup(a.hi(1), a.lo(1)) >= 0, "parents kept");
@@ -525,7 +522,7 @@ class TransfersTest extends EngineFixture
             }
             final io.kvbm4j.tiers.memory.LayerSeparateSlotMemory g1 =
                 new io.kvbm4j.tiers.memory.LayerSeparateSlotMemory(bases, piece, slots, 4 * piece);
-            final DefaultKvBlockManager m = open(Engines.builder(config(slots, "tiers.g2-blocks", "16",
+            final DefaultKvBlockManager m = openInvoked(Engines.builder(config(slots, "tiers.g2-blocks", "16",
                 "transfers.admission", "always")).g1Memory(g1));
             assertTrue(m.transfersEnabled());
             final BlockIds ids = chain(1, 3);
@@ -542,7 +539,7 @@ class TransfersTest extends EngineFixture
                 m.register(held[i]);
             }
             releaseAll(m, held, 3);
-            assertTrue(m.awaitTransfers(10, TimeUnit.SECONDS));
+            settle(m);
             assertEquals(3, m.counters().get(Counter.OFFLOADED_BLOCKS));
             evictG1(m);
             final Onboard onboard = new Onboard();
@@ -565,7 +562,7 @@ class TransfersTest extends EngineFixture
     @Test
     void withoutG1MemoryNothingMovesAndMatchOnboardIsMatch()
     {
-        final DefaultKvBlockManager m = open(config(8, "tiers.g2-blocks", "16"));
+        final DefaultKvBlockManager m = openInvoked(config(8, "tiers.g2-blocks", "16"));
         assertFalse(m.transfersEnabled());
         final BlockIds ids = chain(1, 2);
         final int[] held = new int[2];
@@ -576,7 +573,7 @@ class TransfersTest extends EngineFixture
         assertEquals(2, onboard.hits());
         assertEquals(0, m.pollOnboard(onboard, held));
         releaseAll(m, held, 2);
-        assertTrue(m.awaitTransfers(1, TimeUnit.SECONDS));
+        settle(m);
     }
 
     @Test
@@ -585,7 +582,7 @@ class TransfersTest extends EngineFixture
         final String reason = io.kvbm4j.tiers.cuda.CudaDevice.unavailableReason();
         org.junit.jupiter.api.Assumptions.assumeTrue(reason != null,
             "a CUDA device is present here; this test covers machines without one");
-        final DefaultKvBlockManager m = open(config(8, "tiers.g2-blocks", "16", "tiers.g1-memory", "device"));
+        final DefaultKvBlockManager m = openInvoked(config(8, "tiers.g2-blocks", "16", "tiers.g1-memory", "device"));
         assertFalse(m.transfersEnabled());
         final int[] held = new int[2];
         store(m, chain(1, 2), 1, held);

@@ -11,7 +11,10 @@ import org.agrona.collections.Long2LongHashMap;
  */
 public final class NextUseIndex
 {
+    private static final int NEVER_INT = -1;
+
     private long[] nextUse;
+    private int[] compact;
     private int accesses;
 
     private NextUseIndex()
@@ -51,9 +54,40 @@ public final class NextUseIndex
         return index;
     }
 
+    /**
+     * From a parsed trace, in one backward pass over its dense ids: one int per block access (request indices
+     * fit in an int), plus one int per distinct id while building.
+     */
+    public static NextUseIndex build(final CompactTrace trace)
+    {
+        final NextUseIndex index = new NextUseIndex();
+        final int accesses = trace.accesses();
+        final int[] next = new int[accesses];
+        final int[] nextRequest = new int[trace.distinct()];
+        java.util.Arrays.fill(nextRequest, NEVER_INT);
+        for (int r = trace.requests() - 1; r >= 0; r--)
+        {
+            final int from = trace.start(r);
+            for (int a = from + trace.length(r) - 1; a >= from; a--)
+            {
+                final int d = trace.id(a);
+                next[a] = nextRequest[d];
+                nextRequest[d] = r;
+            }
+        }
+        index.compact = next;
+        index.accesses = accesses;
+        return index;
+    }
+
     /** Next use (request index) of the block at global access number {@code access}. */
     public long nextUse(final int access)
     {
+        if (compact != null)
+        {
+            final int r = compact[access];
+            return r == NEVER_INT ? OptEvictionPolicy.NEVER : r;
+        }
         return nextUse[access];
     }
 

@@ -6,7 +6,9 @@ import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
- * Runs every (policy, capacity) pair over one streaming pass of a trace: each request is parsed once
+ * Runs every (policy, capacity) pair: either over a {@link CompactTrace} parsed once, fanned out over
+ * threads (one simulator per thread at a time, LRU at every capacity in one {@link LruStackReplay} pass), or
+ * over one streaming pass of a trace: each request is parsed once
  * and fed to every simulator. OPT needs one extra pass first, for the next-use index.
  *
  * <p>Simulation time is measured per simulator (parsing excluded), so throughput figures are the
@@ -69,5 +71,156 @@ public final class PolicyReplay
             s.close();
         }
         return results;
+    }
+
+    /**
+     * Replays a parsed trace: LRU at all capacities in one exact stack pass, every other (policy, capacity)
+     * as its own simulator; the runs are spread over {@code threads} threads (longest first). Results come
+     * in the order of {@code policies} × {@code capacities}. A run stopped through {@code control} keeps the
+     * requests it replayed: its {@link ReplayResult#requests()} is then below {@link CompactTrace#requests()}.
+     *
+     * @param threads worker threads (1: everything on the calling thread).
+     */
+    public static List<ReplayResult> run(final CompactTrace trace, final List<PolicyKind> policies,
+        final int[] capacities, final int threads, final ReplayControl control)
+    {
+        final NextUseIndex future = policies.stream().anyMatch(PolicyKind::needsFuture) ?
+            NextUseIndex.build(trace) : null;
+        final int jobs = policies.size();
+        final ReplayResult[][] results = new ReplayResult[jobs][];
+        final Runnable[] work = new Runnable[countRuns(policies, capacities)];
+        int w = 0;
+        for (int p = 0; p < jobs; p++)
+        {
+            final PolicyKind kind = policies.get(p);
+            final int pi = p;
+            results[p] = new ReplayResult[capacities.length];
+            if (kind == PolicyKind.LRU)
+            {
+                work[w++] = () -> lruPass(trace, capacities, control, results[pi]);
+                continue;
+            }
+            for (int c = 0; c < capacities.length; c++)
+            {
+                final int ci = c;
+                work[w++] = () -> results[pi][ci] = simulate(trace, kind, capacities[ci], future, control);
+            }
+        }
+        runAll(work, threads);
+        final List<ReplayResult> out = new ArrayList<>();
+        for (final ReplayResult[] perCapacity : results)
+        {
+            out.addAll(List.of(perCapacity));
+        }
+        return out;
+    }
+
+    private static int countRuns(final List<PolicyKind> policies, final int[] capacities)
+    {
+        int n = 0;
+        for (final PolicyKind k : policies)
+        {
+            n += k == PolicyKind.LRU ? 1 : capacities.length;
+        }
+        return n;
+    }
+
+    /** Runs the tasks on up to {@code threads} threads, each taking the next task when it is done. */
+    private static void runAll(final Runnable[] work, final int threads)
+    {
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Runnable worker = () ->
+        {
+            for (int i; (i = next.getAndIncrement()) < work.length && failure.get() == null; )
+            {
+                try
+                {
+                    work[i].run();
+                }
+                catch (final Throwable t)
+                {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        };
+        final int n = Math.max(1, Math.min(threads, work.length));
+        final Thread[] pool = new Thread[n - 1];
+        for (int t = 0; t < pool.length; t++)
+        {
+            pool[t] = new Thread(worker, "replay-" + (t + 1));
+            pool[t].start();
+        }
+        worker.run();
+        for (final Thread t : pool)
+        {
+            try
+            {
+                t.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while replaying", ex);
+            }
+        }
+        final Throwable t = failure.get();
+        if (t instanceof RuntimeException re)
+        {
+            throw re;
+        }
+        if (t instanceof Error e)
+        {
+            throw e;
+        }
+    }
+
+    private static void lruPass(final CompactTrace trace, final int[] capacities, final ReplayControl control,
+        final ReplayResult[] into)
+    {
+        final long start = System.nanoTime();
+        final LruStackReplay lru = new LruStackReplay(trace.distinct());
+        final int requests = trace.requests();
+        for (int r = 0; r < requests && !control.stopped(); r++)
+        {
+            final int n = trace.length(r);
+            lru.access(trace, trace.start(r), n);
+            control.add((long)n * capacities.length);
+        }
+        // One pass served every capacity: each is charged its share of the time.
+        final double seconds = (System.nanoTime() - start) / 1e9 / capacities.length;
+        for (int c = 0; c < capacities.length; c++)
+        {
+            into[c] = new ReplayResult(PolicyKind.LRU.cliName(), capacities[c], lru.requests(), lru.accesses(),
+                lru.hits(capacities[c]), seconds);
+        }
+    }
+
+    private static ReplayResult simulate(final CompactTrace trace, final PolicyKind kind, final int capacity,
+        final NextUseIndex future, final ReplayControl control)
+    {
+        final long start = System.nanoTime();
+        try (PolicySimulator sim = new PolicySimulator(kind.cliName(), capacity, kind::create,
+            kind.needsFuture() ? future : null))
+        {
+            final io.kvbm4j.api.BlockIds ids = new io.kvbm4j.api.BlockIds(1024);
+            final int requests = trace.requests();
+            long pending = 0;
+            for (int r = 0; r < requests && !control.stopped(); r++)
+            {
+                trace.request(r, ids);
+                sim.access(ids);
+                pending += ids.size();
+                if ((r & 63) == 63)
+                {
+                    control.add(pending);
+                    pending = 0;
+                }
+            }
+            control.add(pending);
+            return new ReplayResult(kind.cliName(), capacity, sim.requests(), sim.accesses(), sim.hits(),
+                (System.nanoTime() - start) / 1e9);
+        }
     }
 }

@@ -124,4 +124,28 @@ class MooncakeTraceReaderTest
         final TraceException ex = assertThrows(TraceException.class, () -> new MooncakeTraceReader(file));
         assertTrue(ex.getMessage().startsWith(file + ": cannot open"), ex.getMessage());
     }
+
+    /** Found by fuzzing (torture MooncakeFuzzTest) in the Jackson-based reader: escaped as UncheckedIOException(StreamConstraintsException). */
+    @Test
+    void aNumberLongerThanJacksonsDigitLimitIsRefusedWithItsLine()
+    {
+        final String msg = firstError("{\"hash_ids\": [1]}\n{\"hash_ids\": [" + "7".repeat(2000) + "]}\n");
+        assertTrue(msg.startsWith("t.jsonl:2: "), msg);
+    }
+
+    /** Found by fuzzing: first bytes that make Jackson guess UTF-32 escaped as UncheckedIOException(CharConversionException). */
+    @Test
+    void aLineJacksonWouldDecodeAsUtf32IsRefusedWithItsLine()
+    {
+        final String msg = firstError("\u0000\u0000\u0000{\"hash_ids\": [1]}\n");
+        assertTrue(msg.startsWith("t.jsonl:1: "), msg);
+    }
+
+    /** Found by fuzzing: nesting deeper than Jackson's limit inside an ignored field. */
+    @Test
+    void nestingDeeperThanJacksonsLimitIsRefusedWithItsLine()
+    {
+        final String msg = firstError("{\"x\": " + "[".repeat(5000) + "\n");
+        assertTrue(msg.startsWith("t.jsonl:1: "), msg);
+    }
 }

@@ -19,7 +19,11 @@ import io.kvbm4j.api.Tier;
 import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
+import io.kvbm4j.engine.Engines;
 import io.kvbm4j.journal.JournaledEngines;
+import io.kvbm4j.observe.Observability;
+import io.kvbm4j.observe.events.KvEventPublisher;
+import io.kvbm4j.observe.mrc.MissRatioCurves;
 import io.kvbm4j.pool.BlockPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -123,15 +127,18 @@ final class DemoCommand implements Callable<Integer>
             .withMinTurnGap(Math.max(ChatWorkload.Shape.defaults().minTurnGap(), 2 * batch));
         final ChatWorkload workload = new ChatWorkload(shape, seed);
 
-        try (DefaultKvBlockManager manager = JournaledEngines.open(config))
+        final Engines.Builder builder = JournaledEngines.builder(config);
+        try (Observability observe = Observability.attach(config, builder); // sockets and /metrics, if configured
+             DefaultKvBlockManager manager = builder.open())
         {
+            observe.bind(manager);
             final ServingTimeline timeline = noReport ? null : new ServingTimeline(requests);
             final ServingLoop loop = new ServingLoop(
                 manager, config.saltRecord().salt(config.hash()), shape, batch, pacing, timeline);
             final long start = System.nanoTime();
             loop.serve(workload, requests);
             final long servingNanos = System.nanoTime() - start;
-            return finish(config, manager, loop, timeline, servingNanos);
+            return finish(config, manager, observe, loop, timeline, servingNanos);
         }
     }
 
@@ -158,8 +165,8 @@ final class DemoCommand implements Callable<Integer>
      * @return the exit code.
      */
     private int finish(
-        final EngineConfig config, final DefaultKvBlockManager manager, final ServingLoop loop,
-        final ServingTimeline timeline, final long servingNanos)
+        final EngineConfig config, final DefaultKvBlockManager manager, final Observability observe,
+        final ServingLoop loop, final ServingTimeline timeline, final long servingNanos)
     {
         final StringBuilder failures = new StringBuilder();
         if (!manager.awaitHandlers(Math.max(30_000, config.shutdownTimeoutMs()), TimeUnit.MILLISECONDS))
@@ -212,6 +219,7 @@ final class DemoCommand implements Callable<Integer>
             "max", "calls");
         latency(out, "match", loop.matchNanos());
         latency(out, "allocate", loop.allocateNanos());
+        observed(out, observe);
         out.flush();
         if (failures.length() > 0)
         {
@@ -279,6 +287,35 @@ final class DemoCommand implements Callable<Integer>
         }
         return s.gap()
             .add("checks", checksPassed ? "ok" : "FAILED", "ring drained, no block held, metadata in step, pool invariants");
+    }
+
+    /** KV events, /metrics and the miss-ratio curves, when configured (after the ring drained). */
+    private static void observed(final PrintWriter out, final Observability observe)
+    {
+        if (!observe.active())
+        {
+            return;
+        }
+        out.println();
+        final KvEventPublisher publisher = observe.publisher();
+        if (publisher != null)
+        {
+            publisher.flush(); // the ring drained: the handler thread is idle, nothing is pending after this
+            out.printf(Locale.ROOT, "  %-" + LABEL + "s%s events, %s blocks in %s batches (seq 0..%d), %s dropped, %s%n",
+                "KV events", count(publisher.events()), count(publisher.blocks()), count(publisher.batches()),
+                publisher.batches() - 1, count(publisher.droppedBatches()), publisher.settings().endpoint());
+        }
+        if (observe.metricsPort() != 0)
+        {
+            out.printf(Locale.ROOT, "  %-" + LABEL + "shttp://%s:%d/metrics%n", "metrics", "127.0.0.1",
+                observe.metricsPort());
+        }
+        final MissRatioCurves curves = observe.curves();
+        if (curves != null)
+        {
+            curves.takeSnapshot(); // the ring drained: its handler is idle (the drain orders its writes before this)
+            out.println(curves.describe());
+        }
     }
 
     private static void latency(final PrintWriter out, final String label, final Histogram h)

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "KV-cache block manager for LLM inference.",
-    subcommands = {DemoCommand.class, ReplayCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, ReplayCommand.class, TraceGenCommand.class, JournalCommand.class,
+        io.kvbm4j.server.ServeCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",

@@ -13,10 +13,12 @@ import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
+import io.kvbm4j.replay.CompactTrace;
 import io.kvbm4j.replay.JournalTraceReader;
 import io.kvbm4j.replay.MooncakeTraceReader;
 import io.kvbm4j.replay.PolicyKind;
 import io.kvbm4j.replay.PolicyReplay;
+import io.kvbm4j.replay.ReplayControl;
 import io.kvbm4j.replay.ReplayResult;
 import io.kvbm4j.replay.TraceException;
 import io.kvbm4j.replay.TraceReader;
@@ -90,6 +92,22 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--no-progress", description = "No progress bar (it is off anyway when stderr is not a terminal).")
     private boolean noProgress;
 
+    @Option(names = "--advise", paramLabel = "COST.yaml", description = "Tier sizing advice from the trace and this " +
+        "cost model (docs/REPLAY.md): hit rate per tier, prefill saved, transfer time and price over a grid of sizes.")
+    private Path advise;
+
+    @Option(names = "--no-anchors", description = "Policy-only mode: run only the policies asked for (by default " +
+        "LRU and OPT also run, as the anchors of gap_closed; without them gap_closed is empty unless both are asked).")
+    private boolean noAnchors;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Keep the parsed trace in DIR as a binary file and " +
+        "use it while the source's size and hash are unchanged (mooncake format).")
+    private Path cache;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for policy-only mode " +
+        "(default: the available processors).")
+    private int threads = Runtime.getRuntime().availableProcessors();
+
     @Override
     public Integer call()
     {
@@ -105,11 +123,34 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new ParameterException(spec.commandLine(), "--block-tokens: must be in 1..65536");
         }
-        final Supplier<TraceReader> source = source();
+        if (threads < 1 || threads > 1024)
+        {
+            throw new ParameterException(spec.commandLine(), "--threads: must be in 1..1024, got " + threads);
+        }
+        final Supplier<TraceReader> file = source();
+        if (cache != null && !format.equals("mooncake"))
+        {
+            throw new ParameterException(spec.commandLine(), "--cache: only for --format mooncake");
+        }
         final PrintWriter outWriter = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         try
         {
+            final long parseStart = System.nanoTime();
+            final long parseCpu = processCpuNanos();
+            final CompactTrace compact = parse(file, err);
+            if (!csv)
+            {
+                err.printf(Locale.ROOT, "parsed: %,d requests, %,d block accesses, %,d distinct ids in %.2f s (%.2f s " +
+                    "of CPU)%n", compact.requests(), compact.accesses(), compact.distinct(),
+                    (System.nanoTime() - parseStart) / 1e9, (processCpuNanos() - parseCpu) / 1e9);
+                err.flush();
+            }
+            final Supplier<TraceReader> source = compact::reader;
+            if (advise != null)
+            {
+                return advise(compact, outWriter, err);
+            }
             if (engine)
             {
                 if (payloadBytes < 128 || payloadBytes > (1 << 24) || payloadBytes % 128 != 0)
@@ -138,7 +179,7 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 return TierReplay.run(source, kinds, parseTiers(), csv, outWriter, err);
             }
-            return policyOnly(source, kinds, outWriter, err);
+            return policyOnly(compact, kinds, outWriter, err);
         }
         catch (final TraceException ex)
         {
@@ -148,20 +189,128 @@ public final class ReplayCommand implements Callable<Integer>
         }
     }
 
-    private int policyOnly(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final PrintWriter outWriter,
+    private int advise(final CompactTrace compact, final PrintWriter outWriter, final PrintWriter err)
+    {
+        final TierAdvisor.CostModel model;
+        try
+        {
+            model = TierAdvisor.load(advise);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("kvbm4j replay: --advise " + advise + ": " + ex.getMessage());
+            err.flush();
+            return 2;
+        }
+        final List<TierAdvisor.Point> points = TierAdvisor.evaluate(compact, model);
+        TierAdvisor.print(outWriter, compact, model, points, csv);
+        outWriter.flush();
+        if (out != null)
+        {
+            err.println("report: " + TierAdvisor.report(out, trace.toString(), compact, model, points).toAbsolutePath());
+            err.flush();
+        }
+        return 0;
+    }
+
+    /** CPU time of this process, all threads (the JIT and GC included), or 0 where the JVM does not say. */
+    private static long processCpuNanos()
+    {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof
+            com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+    }
+
+    /** The trace parsed once: from the cache when it is current, else read (with a progress bar in MiB). */
+    private CompactTrace parse(final Supplier<TraceReader> file, final PrintWriter err)
+    {
+        final long total;
+        try (TraceReader r = file.get())
+        {
+            total = r.totalBytes();
+        }
+        try (Progress progress = Progress.open("parse", total, " MiB", 1 << 20, noProgress))
+        {
+            if (cache != null)
+            {
+                return CompactTrace.cached(trace, cache, file, progress, note ->
+                {
+                    err.println(note);
+                    err.flush();
+                });
+            }
+            try (TraceReader r = file.get())
+            {
+                return CompactTrace.read(r, progress);
+            }
+        }
+    }
+
+    private int policyOnly(final CompactTrace compact, final List<PolicyKind> kinds, final PrintWriter outWriter,
         final PrintWriter err)
     {
         // LRU and OPT are always run: they anchor gap_closed. Only the policies asked for are printed.
         final Set<PolicyKind> run = new LinkedHashSet<>(kinds);
-        run.add(PolicyKind.LRU);
-        run.add(PolicyKind.OPT);
-        final long start = System.nanoTime();
-        final List<ReplayResult> results;
-        try (Progress progress = Progress.open(source, noProgress, err))
+        if (!noAnchors)
         {
-            results = PolicyReplay.run(source, new ArrayList<>(run), capacities, progress);
+            run.add(PolicyKind.LRU);
+            run.add(PolicyKind.OPT);
         }
-        final double seconds = (System.nanoTime() - start) / 1e9;
+        final long start = System.nanoTime();
+        final long cpuStart = processCpuNanos();
+        final ReplayControl control = new ReplayControl();
+        final long work = (long)compact.accesses() * capacities.length * run.size();
+        // Ctrl-C: the workers stop after their current request and what they replayed is written, marked partial.
+        final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+        final Thread onInterrupt = new Thread(() ->
+        {
+            control.stop();
+            try
+            {
+                written.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "replay-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try
+        {
+            final List<ReplayResult> results;
+            try (Progress progress = Progress.open("replay", work, " M accesses", 1_000_000, noProgress))
+            {
+                progress.follow(control);
+                results = PolicyReplay.run(compact, new ArrayList<>(run), capacities, threads, control);
+            }
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            if (!csv)
+            {
+                err.printf(Locale.ROOT, "replayed: %,d block accesses (all runs) in %.2f s (%.2f s of CPU)%n",
+                    control.done(), seconds, (processCpuNanos() - cpuStart) / 1e9);
+                err.flush();
+            }
+            report(compact, kinds, results, seconds, outWriter, err);
+        }
+        finally
+        {
+            written.countDown();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            }
+            catch (final IllegalStateException shuttingDown)
+            {
+                // Ctrl-C: the hook is running and returns now that the output is written.
+            }
+        }
+        return 0;
+    }
+
+    /** Prints (or writes) the results; a replay stopped early is marked partial everywhere it is written. */
+    private void report(final CompactTrace compact, final List<PolicyKind> kinds, final List<ReplayResult> results,
+        final double seconds, final PrintWriter outWriter, final PrintWriter err)
+    {
+        final boolean partial = results.stream().anyMatch(r -> r.requests() < compact.requests());
         final Map<Integer, Double> lru = new HashMap<>();
         final Map<Integer, Double> opt = new HashMap<>();
         for (final ReplayResult r : results)
@@ -186,35 +335,43 @@ public final class ReplayCommand implements Callable<Integer>
                 }
             }
         }
+        final String partialNote = partial ? ReplayReport.PARTIAL + " interrupted: each row covers the first " +
+            "'requests' requests of " + compact.requests() + "; gap_closed compares runs that stopped at different " +
+            "points" : null;
         if (csv)
         {
-            ReplayReport.writeCsv(outWriter, shown, lru, opt);
+            ReplayReport.writeCsv(outWriter, shown, lru, opt, partialNote);
         }
         else
         {
-            printTable(outWriter, shown, lru, opt, seconds);
+            printTable(outWriter, shown, lru, opt, seconds, compact.distinct());
+            if (partial)
+            {
+                outWriter.println(partialNote);
+            }
         }
         outWriter.flush();
         if (out != null)
         {
-            final Path report = ReplayReport.write(out, trace.toString(), shown, lru, opt, null);
+            final Path report = ReplayReport.write(out, trace.toString(), shown, lru, opt, null, partialNote);
             err.println("report: " + report.toAbsolutePath());
             err.flush();
         }
-        return 0;
     }
 
     private void printTable(final PrintWriter w, final List<ReplayResult> shown, final Map<Integer, Double> lru,
-        final Map<Integer, Double> opt, final double seconds)
+        final Map<Integer, Double> opt, final double seconds, final int distinct)
     {
         final ReplayResult first = shown.get(0);
-        w.printf(Locale.ROOT, "kvbm4j replay: %s (%s), %,d requests, %,d block accesses, %.1f s%n", trace, format,
-            first.requests(), first.accesses(), seconds);
+        w.printf(Locale.ROOT, "kvbm4j replay: %s (%s), %,d requests, %,d block accesses, %,d distinct blocks, " +
+            "%.1f s on %d threads%n", trace, format, first.requests(), first.accesses(), distinct, seconds, threads);
         w.printf(Locale.ROOT, "%n  %-10s %10s %10s %11s %14s%n", "policy", "capacity", "hit rate", "gap closed",
             "accesses/s");
         for (final ReplayResult r : shown)
         {
-            final double gap = r.gapClosed(lru.get(r.capacityBlocks()), opt.get(r.capacityBlocks()));
+            final Double l = lru.get(r.capacityBlocks());
+            final Double o = opt.get(r.capacityBlocks());
+            final double gap = l == null || o == null ? Double.NaN : r.gapClosed(l, o);
             w.printf(Locale.ROOT, "  %-10s %,10d %10.4f %11s %,14.0f%n", r.policy(), r.capacityBlocks(), r.hitRate(),
                 Double.isNaN(gap) ? "-" : String.format(Locale.ROOT, "%.3f", gap), r.accessesPerSecond());
         }
@@ -298,40 +455,60 @@ public final class ReplayCommand implements Callable<Integer>
         }
     }
 
-    /** A progress bar on stderr, fed bytes read; silent when stderr is not a terminal or it is turned off. */
+    /**
+     * A progress bar on stderr, silent when stderr is not a terminal or it is turned off: fed bytes while
+     * parsing, or following a {@link ReplayControl}'s count of simulated accesses (with their rate) while
+     * replaying.
+     */
     static final class Progress implements LongConsumer, AutoCloseable
     {
         private final ProgressBar bar;
-        private long calls;
+        private Thread follower;
+        private volatile boolean closed;
 
         private Progress(final ProgressBar bar)
         {
             this.bar = bar;
         }
 
-        static Progress open(final Supplier<TraceReader> source, final boolean off, final PrintWriter err)
+        static Progress open(final String task, final long total, final String unit, final long unitSize,
+            final boolean off)
         {
             if (off || System.console() == null)
             {
                 return new Progress(null);
             }
-            final long total;
-            try (TraceReader r = source.get())
-            {
-                total = r.totalBytes();
-            }
-            final ProgressBar bar = new ProgressBarBuilder().setTaskName("replay")
+            return new Progress(new ProgressBarBuilder().setTaskName(task)
                 .setInitialMax(total > 0 ? total : -1)
-                .setUnit(" MiB", 1 << 20)
+                .setUnit(unit, unitSize)
+                .showSpeed(new java.text.DecimalFormat("#,##0.0"))
                 .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
-            return new Progress(bar);
+                .build());
+        }
+
+        /** Steps the bar to the control's count every 200 ms, on a daemon thread, until closed. */
+        void follow(final ReplayControl control)
+        {
+            if (bar == null)
+            {
+                return;
+            }
+            follower = new Thread(() ->
+            {
+                while (!closed)
+                {
+                    bar.stepTo(control.done());
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+                }
+            }, "replay-progress");
+            follower.setDaemon(true);
+            follower.start();
         }
 
         @Override
         public void accept(final long bytes)
         {
-            if (bar != null && (++calls & 255) == 0)
+            if (bar != null)
             {
                 bar.stepTo(bytes);
             }
@@ -340,6 +517,11 @@ public final class ReplayCommand implements Callable<Integer>
         @Override
         public void close()
         {
+            closed = true;
+            if (follower != null)
+            {
+                java.util.concurrent.locks.LockSupport.unpark(follower);
+            }
             if (bar != null)
             {
                 bar.close();

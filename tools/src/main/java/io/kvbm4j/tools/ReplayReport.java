@@ -24,6 +24,8 @@ import io.kvbm4j.replay.ReplayResult;
 final class ReplayReport
 {
     static final String CSV_HEADER = "policy,capacity_blocks,block_hit_rate,gap_closed";
+    /** First line of a CSV written after an interruption (Ctrl-C), which also gets a {@code requests} column. */
+    static final String PARTIAL = "# partial:";
 
     private ReplayReport()
     {
@@ -32,12 +34,27 @@ final class ReplayReport
     static void writeCsv(final PrintWriter w, final List<ReplayResult> results, final Map<Integer, Double> lru,
         final Map<Integer, Double> opt)
     {
-        w.println(CSV_HEADER);
+        writeCsv(w, results, lru, opt, null);
+    }
+
+    /**
+     * @param partialNote null for a complete replay; else the {@link #PARTIAL} line written first, and every
+     *                    row then says how many requests it covers.
+     */
+    static void writeCsv(final PrintWriter w, final List<ReplayResult> results, final Map<Integer, Double> lru,
+        final Map<Integer, Double> opt, final String partialNote)
+    {
+        if (partialNote != null)
+        {
+            w.println(partialNote);
+        }
+        w.println(partialNote == null ? CSV_HEADER : CSV_HEADER + ",requests");
         for (final ReplayResult r : results)
         {
             final double gap = gapClosed(r, lru, opt);
-            w.printf(Locale.ROOT, "%s,%d,%.6f,%s%n", r.policy(), r.capacityBlocks(), r.hitRate(),
-                Double.isNaN(gap) ? "" : String.format(Locale.ROOT, "%.6f", gap));
+            w.printf(Locale.ROOT, "%s,%d,%.6f,%s%s%n", r.policy(), r.capacityBlocks(), r.hitRate(),
+                Double.isNaN(gap) ? "" : String.format(Locale.ROOT, "%.6f", gap),
+                partialNote == null ? "" : "," + r.requests());
         }
     }
 
@@ -49,10 +66,17 @@ final class ReplayReport
     static Path write(final Path dir, final String traceName, final List<ReplayResult> results,
         final Map<Integer, Double> lru, final Map<Integer, Double> opt, final List<HtmlReport.Latency> latencies)
     {
+        return write(dir, traceName, results, lru, opt, latencies, null);
+    }
+
+    static Path write(final Path dir, final String traceName, final List<ReplayResult> results,
+        final Map<Integer, Double> lru, final Map<Integer, Double> opt, final List<HtmlReport.Latency> latencies,
+        final String partialNote)
+    {
         final StringWriter csv = new StringWriter();
         try (PrintWriter w = new PrintWriter(csv))
         {
-            writeCsv(w, results, lru, opt);
+            writeCsv(w, results, lru, opt, partialNote);
         }
         final HtmlReport report = new HtmlReport(dir, "kvbm4j replay report").file("results.csv", csv.toString())
             .html("<p>Trace: <code>" + HtmlReport.escape(traceName) + "</code></p>")

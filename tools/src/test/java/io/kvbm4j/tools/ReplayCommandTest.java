@@ -210,4 +210,34 @@ class ReplayCommandTest
             again.out().lines().filter(l -> !l.contains("latency") && !l.contains("u ")).toList(),
             "transfers settle after each request: the same figures every run");
     }
+
+    @Test
+    void cacheDirKeepsTheParsedTraceAndGivesTheSameCsv(@TempDir final Path dir) throws Exception
+    {
+        final Path trace = smallTrace(dir);
+        final Path cache = dir.resolve("cache");
+        final Run first = run("replay", "--trace", trace.toString(), "--capacities", "3,6", "--policies", "lru,prefix",
+            "--csv", "--cache", cache.toString(), "--threads", "2");
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.err().contains("trace cache: wrote"), first.err());
+        final Run second = run("replay", "--trace", trace.toString(), "--capacities", "3,6", "--policies", "lru,prefix",
+            "--csv", "--cache", cache.toString(), "--threads", "1");
+        assertEquals(0, second.exit(), second.err());
+        assertTrue(second.err().contains("source unchanged, not parsed"), second.err());
+        assertEquals(first.out(), second.out());
+    }
+
+    @Test
+    void aPartialCsvSaysSoFirstAndGivesTheRequestsOfEachRow()
+    {
+        final StringWriter text = new StringWriter();
+        try (PrintWriter w = new PrintWriter(text))
+        {
+            ReplayReport.writeCsv(w, List.of(new io.kvbm4j.replay.ReplayResult("lru", 10, 3, 30, 6, 0.1)),
+                java.util.Map.of(10, 0.2), java.util.Map.of(10, 0.5), ReplayReport.PARTIAL + " interrupted");
+        }
+        final List<String> lines = Arrays.asList(text.toString().split("\\R"));
+        assertEquals(List.of("# partial: interrupted", ReplayReport.CSV_HEADER + ",requests", "lru,10,0.200000,0.000000,3"),
+            lines);
+    }
 }

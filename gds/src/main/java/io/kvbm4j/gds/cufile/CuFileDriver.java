@@ -211,6 +211,40 @@ public final class CuFileDriver implements AutoCloseable
         check("cuFileBufDeregister", call("buffer deregister", () -> lib.cuFileBufDeregister(address)));
     }
 
+    /**
+     * Sets up a batch of at most {@code capacity} I/Os in flight ({@code cuFileBatchIOSetUp}, under the
+     * deadline); {@code capacity} at most the driver's {@code max_batch_io_size}.
+     */
+    public CuFileBatch newBatch(final int capacity) throws CuFileException
+    {
+        if (capacity < 1)
+        {
+            throw new IllegalArgumentException("cuFile batch capacity must be > 0: " + capacity);
+        }
+        final PointerByReference id = new PointerByReference();
+        check("cuFileBatchIOSetUp", call("batch set-up", () -> lib.cuFileBatchIOSetUp(id, capacity)));
+        return new CuFileBatch(this, Pointer.nativeValue(id.getValue()), capacity);
+    }
+
+    void destroyBatch(final long batch)
+    {
+        if (abandonedBy == null)
+        {
+            try
+            {
+                call("batch destroy", () ->
+                {
+                    lib.cuFileBatchIODestroy(batch);
+                    return null;
+                });
+            }
+            catch (final CuFileException e)
+            {
+                // Gone either way; a timeout has marked the driver abandoned.
+            }
+        }
+    }
+
     CuFileLibrary lib()
     {
         return lib;

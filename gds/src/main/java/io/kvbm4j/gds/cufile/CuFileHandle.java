@@ -62,6 +62,17 @@ public final class CuFileHandle implements AutoCloseable
         return s;
     }
 
+    /** The native {@code CUfileHandle_t}, for {@link CuFileBatch}. */
+    long nativeHandle()
+    {
+        return handle;
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
     /** errno of the last {@link CuFileStatus#POSIX_ERROR}, 0 otherwise. */
     public int lastErrno()
     {

@@ -45,4 +45,16 @@ interface CuFileLibrary extends Library
     long cuFileRead(long fh, long buf, long size, long fileOffset, long bufOffset);
 
     long cuFileWrite(long fh, long buf, long size, long fileOffset, long bufOffset);
+
+    // Batch API (cufile.h, CUDA 12.x); layouts of CUfileIOParams_t / CUfileIOEvents_t in CuFileBatch.
+
+    CUfileError cuFileBatchIOSetUp(PointerByReference batch, int nr);
+
+    CUfileError cuFileBatchIOSubmit(long batch, int nr, long params, int flags);
+
+    CUfileError cuFileBatchIOGetStatus(long batch, int minNr, long nr, long events, long timeout);
+
+    CUfileError cuFileBatchIOCancel(long batch);
+
+    void cuFileBatchIODestroy(long batch);
 }

@@ -72,6 +72,18 @@ final class CuFileSlotIo implements SlotIo
     }
 
     @Override
+    public DiskStatus writeAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        return outcome(handle.write(address, alignedLength, fileOffset, 0));
+    }
+
+    @Override
+    public DiskStatus readAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        return outcome(handle.read(address, alignedLength, fileOffset, 0));
+    }
+
+    @Override
     public DiskStatus writeHeader(final long slotOffset)
     {
         return outcome(handle.write(headerMemory.address(), SlotHeaderLayout.HEADER_BLOCK, slotOffset, 0));

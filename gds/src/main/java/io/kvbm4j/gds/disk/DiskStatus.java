@@ -26,5 +26,9 @@ public enum DiskStatus
     /** The tier saw too many failures in a row and refuses I/O until reopened. */
     DEGRADED,
     /** The tier is closed. */
-    CLOSED
+    CLOSED,
+    /** Accepted by {@code submitWrite}/{@code submitRead}: the outcome comes later from {@code pollCompletions}. */
+    SUBMITTED,
+    /** Every I/O of {@code g3.queue-depth} is in flight: collect completions, then submit again. Nothing was done. */
+    BUSY
 }

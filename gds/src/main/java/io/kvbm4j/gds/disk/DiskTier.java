@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.UnaryOperator;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -31,7 +32,14 @@ import io.kvbm4j.gds.cufile.PosixFiles;
  * {@link SlotIo} ({@link #newIo()}), on slots the owner handed it: that is how queue depths above 1
  * run (owner reserves, I/O thread writes, owner commits). Counters are atomic and readable anywhere.
  *
- * <p>Invariants: {@code free + reserved + indexed == slotCount}; a slot is indexed under the id its
+ * <p>Asynchronous path ({@link #submitWrite}, {@link #submitRead}, {@link #pollCompletions}; owner
+ * thread): {@code g3.queue-depth} I/O threads ({@link DiskIoPool}) move blocks, cut into parts, and
+ * take their checksums; the owner hands off and collects without ever blocking. A write is committed
+ * (index entry, then in-memory index) only in {@code pollCompletions}, after every part landed; a read
+ * pins its slot until its completion, so an eviction meanwhile frees the slot only afterwards
+ * ({@code DRAINING}); {@link #close} waits for running I/Os before releasing anything.
+ *
+ * <p>Invariants: {@code free + reserved + indexed + draining == slotCount}; a slot is indexed under the id its
  * index entry names; a read is a hit only after magic, version, header checksum, id, salt, length,
  * generation and payload checksum of the slot itself match, otherwise the slot is freed and counted
  * ({@link DiskCounter#CORRUPT_SLOTS}). A write is acknowledged (OK from {@link #write} or
@@ -56,6 +64,8 @@ public final class DiskTier implements AutoCloseable
     private static final byte FREE = 0;
     private static final byte STORED = 1;
     private static final byte RESERVED = 2;
+    /** Dropped from the index while reads of it are in flight: freed when the last one completes. */
+    private static final byte DRAINING = 3;
 
     private final DiskTierConfig config;
     private final Path file;
@@ -86,10 +96,19 @@ public final class DiskTier implements AutoCloseable
     private boolean recoveredFromDirectory;
     private SlotIo ownerIo;
     private SlotDirectory directory;
+    private final UnaryOperator<SlotIo> ioWrapper;
+    /** Asynchronous reads in flight per slot (owner only): a slot with pins is never freed. */
+    private final int[] pins;
+    private DiskIoPool pool;
+    private int draining;
+    private final DiskIoPool.Finisher finisher = this::finish;
+    private DiskCompletionHandler handler;
 
     private DiskTier(final DiskTierConfig config, final Path file, final boolean direct, final CuFileDriver driver,
-                     final String ioDescription, final AtomicLongArray counters)
+                     final String ioDescription, final AtomicLongArray counters, final UnaryOperator<SlotIo> ioWrapper)
     {
+        this.ioWrapper = ioWrapper;
+        this.pins = new int[config.slotCount()];
         this.config = config;
         this.file = file;
         this.slotCount = config.slotCount();
@@ -126,6 +145,15 @@ public final class DiskTier implements AutoCloseable
      * @throws DiskTierException with the reason: space short, root unusable, GDS required but unavailable.
      */
     public static DiskTier open(final DiskTierConfig config) throws DiskTierException
+    {
+        return open(config, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #open(DiskTierConfig)} with every I/O context of the owner and of the I/O threads passed
+     * through {@code ioWrapper} (tests wrap them in fault-injecting doubles).
+     */
+    public static DiskTier open(final DiskTierConfig config, final UnaryOperator<SlotIo> ioWrapper) throws DiskTierException
     {
         final Path root = config.root().toAbsolutePath().normalize();
         final AtomicLongArray counters = DiskCounter.newArray();
@@ -165,10 +193,30 @@ public final class DiskTier implements AutoCloseable
             }
         }
         LOG.log(System.Logger.Level.INFO, "G3 disk tier at " + file + ": " + description);
-        final DiskTier tier = new DiskTier(config, file, direct, driver, description, counters);
+        final DiskTier tier = new DiskTier(config, file, direct, driver, description, counters, ioWrapper);
         try
         {
-            tier.ownerIo = tier.newIo();
+            tier.ownerIo = ioWrapper.apply(tier.newIo());
+            final SlotIo[] ios = new SlotIo[config.queueDepth()];
+            try
+            {
+                for (int i = 0; i < ios.length; i++)
+                {
+                    ios[i] = ioWrapper.apply(tier.newIo());
+                }
+            }
+            catch (final DiskTierException | RuntimeException e)
+            {
+                for (final SlotIo io : ios)
+                {
+                    if (io != null)
+                    {
+                        io.close();
+                    }
+                }
+                throw e;
+            }
+            tier.pool = new DiskIoPool(tier, ios, config.partBytes());
             tier.directory = SlotDirectory.open(file.getParent(), tier.slotCount, tier.stride);
             tier.recover();
         }
@@ -389,6 +437,184 @@ public final class DiskTier implements AutoCloseable
         return s;
     }
 
+    // ------------------------------------------------------------------ asynchronous API (owner thread)
+
+    /**
+     * Starts writing a block with the I/O threads and returns at once: {@link DiskStatus#SUBMITTED} (the
+     * outcome comes from {@link #pollCompletions} with {@code tag}), or, with nothing started,
+     * {@link DiskStatus#ALREADY_PRESENT}, {@link DiskStatus#BUSY} (every I/O of {@code g3.queue-depth} in
+     * flight), {@link DiskStatus#NO_SLOT}, {@link DiskStatus#INVALID}, {@link DiskStatus#TOO_LARGE},
+     * {@link DiskStatus#DEGRADED} or {@link DiskStatus#CLOSED}.
+     *
+     * <p>{@code src} (4 KiB aligned, {@code roundUp(length, 4096)} bytes) must stay untouched until the
+     * completion. The block becomes a hit only when its completion says OK: every part landed and the
+     * index entry is written (as {@link #write}). A write of an id whose earlier write is still in flight
+     * completes {@link DiskStatus#ALREADY_PRESENT} if the earlier one lands first.
+     */
+    public DiskStatus submitWrite(final long idHi, final long idLo, final long saltId, final long src, final long length,
+                                  final long tag)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        if (find(idHi, idLo) >= 0)
+        {
+            return DiskStatus.ALREADY_PRESENT;
+        }
+        final DiskStatus refused = refusal(src, length);
+        if (refused != null)
+        {
+            return refused;
+        }
+        if (!pool.canSubmit())
+        {
+            return DiskStatus.BUSY;
+        }
+        final int slot = reserve();
+        if (slot < 0)
+        {
+            return DiskStatus.NO_SLOT;
+        }
+        pool.dispatch(true, slot, idHi, idLo, saltId, length, newGeneration(), src, tag);
+        return DiskStatus.SUBMITTED;
+    }
+
+    /**
+     * Starts reading a block into {@code dst} (4 KiB aligned, {@code capacity >= roundUp(length, 4096)})
+     * and returns at once: {@link DiskStatus#SUBMITTED}, or, with nothing started, {@link DiskStatus#MISS}
+     * (counted), {@link DiskStatus#BUSY}, {@link DiskStatus#TOO_LARGE}, {@link DiskStatus#INVALID},
+     * {@link DiskStatus#DEGRADED} or {@link DiskStatus#CLOSED}. The completion is OK only after the header
+     * and the payload checksum of every part verified; CORRUPT has dropped the block. Until the
+     * completion the slot is pinned: an eviction meanwhile drops the block from the index but the slot is
+     * reused only after the read completed.
+     */
+    public DiskStatus submitRead(final long idHi, final long idLo, final long saltId, final long dst, final long capacity,
+                                 final long tag)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        final int slot = find(idHi, idLo);
+        if (slot < 0 || salt[slot] != saltId)
+        {
+            count(DiskCounter.MISSES);
+            return DiskStatus.MISS;
+        }
+        final DiskStatus refused = refusal(dst, length[slot]);
+        if (refused != null)
+        {
+            return refused;
+        }
+        if (capacity < SlotHeaderLayout.alignUp(length[slot]))
+        {
+            return DiskStatus.TOO_LARGE;
+        }
+        if (!pool.canSubmit())
+        {
+            return DiskStatus.BUSY;
+        }
+        pins[slot]++;
+        pool.dispatch(false, slot, idHi, idLo, saltId, length[slot], generation[slot], dst, tag);
+        return DiskStatus.SUBMITTED;
+    }
+
+    /**
+     * Collects finished asynchronous I/Os without blocking, at most {@code limit} blocks, and reports
+     * each to {@code completions} (on this thread): writes OK (landed and indexed: now a hit),
+     * ALREADY_PRESENT, or the failure (slot freed); reads OK (verified), CORRUPT (block dropped) or the
+     * failure (block kept: the fault may be transient). After {@link #close} writes report CLOSED. Returns
+     * the blocks reported.
+     */
+    public int pollCompletions(final DiskCompletionHandler completions, final int limit)
+    {
+        assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
+        handler = completions;
+        try
+        {
+            return pool.poll(finisher, limit);
+        }
+        finally
+        {
+            handler = null;
+        }
+    }
+
+    /** I/O threads busy with a submitted block whose completion is not yet collected (owner thread). */
+    public int inFlight()
+    {
+        return pool.busy();
+    }
+
+    /** {@code g3.queue-depth}: the most I/Os in flight on the asynchronous path. */
+    public int queueDepth()
+    {
+        return pool.depth();
+    }
+
+    private void finish(final DiskIoPool.BlockOp b)
+    {
+        DiskStatus s = b.status;
+        final int slot = b.slot;
+        if (b.write)
+        {
+            if (s != DiskStatus.OK)
+            {
+                failed(s);
+                abort(slot);
+            }
+            else if (closed)
+            {
+                abort(slot);
+                s = DiskStatus.CLOSED;
+            }
+            else
+            {
+                failuresInARow.set(0);
+                count(DiskCounter.WRITES);
+                counters.addAndGet(DiskCounter.WRITE_BYTES.ordinal(), b.length);
+                s = commit(slot, b.idHi, b.idLo, b.salt, b.length, b.generation);
+            }
+        }
+        else
+        {
+            if (s != DiskStatus.OK)
+            {
+                failed(s);
+            }
+            else if (!b.headerMatches || b.sum.get() != b.expectedSum)
+            {
+                count(DiskCounter.CORRUPT_SLOTS);
+                s = DiskStatus.CORRUPT;
+                if (state[slot] == STORED && generation[slot] == b.generation && !closed)
+                {
+                    free(slot);
+                    clearOnDisk(ownerIo, slot);
+                    directory.clear(slot);
+                }
+            }
+            else
+            {
+                failuresInARow.set(0);
+                count(DiskCounter.HITS);
+                counters.addAndGet(DiskCounter.READ_BYTES.ordinal(), b.length);
+            }
+            if (--pins[slot] == 0 && state[slot] == DRAINING)
+            {
+                draining--;
+                state[slot] = FREE;
+                freeStack[freeTop++] = slot;
+            }
+        }
+        handler.onComplete(b.tag, b.write, s);
+    }
+
+    /** Offset of a slot in the file. */
+    long slotOffset(final int slot)
+    {
+        return slot * stride;
+    }
+
+    long maxPayload()
+    {
+        return maxPayload;
+    }
+
     /** Payload length of a stored block, or -1. */
     public long payloadLength(final long idHi, final long idLo)
     {
@@ -450,7 +676,7 @@ public final class DiskTier implements AutoCloseable
     /** Blocks indexed. */
     public int size()
     {
-        return slotCount - freeTop;
+        return slotCount - freeTop - draining;
     }
 
     public int freeSlots()
@@ -479,7 +705,7 @@ public final class DiskTier implements AutoCloseable
             return refused;
         }
         final UnsafeBuffer h = io.header();
-        SlotHeaderLayout.encode(h, idHi, idLo, saltId, length, SlotHeaderLayout.checksum(src, length), gen);
+        SlotHeaderLayout.encode(h, idHi, idLo, saltId, length, SlotHeaderLayout.payloadSum(src, length), gen);
         final DiskStatus s = io.write(offset(slot), src, SlotHeaderLayout.alignUp(length));
         if (s != DiskStatus.OK)
         {
@@ -521,7 +747,7 @@ public final class DiskTier implements AutoCloseable
             SlotHeaderLayout.idHi(h) != idHi || SlotHeaderLayout.idLo(h) != idLo ||
             SlotHeaderLayout.salt(h) != saltId || SlotHeaderLayout.length(h) != length ||
             (gen >= 0 && SlotHeaderLayout.generation(h) != gen) ||
-            SlotHeaderLayout.payloadChecksum(h) != SlotHeaderLayout.checksum(dst, length))
+            SlotHeaderLayout.payloadChecksum(h) != SlotHeaderLayout.payloadSum(dst, length))
         {
             count(DiskCounter.CORRUPT_SLOTS);
             return DiskStatus.CORRUPT;
@@ -804,6 +1030,12 @@ public final class DiskTier implements AutoCloseable
     private void free(final int slot)
     {
         remove(slot);
+        if (pins[slot] > 0)
+        {
+            state[slot] = DRAINING; // reads still running into it: freed by the last one's completion
+            draining++;
+            return;
+        }
         state[slot] = FREE;
         freeStack[freeTop++] = slot;
     }
@@ -958,6 +1190,10 @@ public final class DiskTier implements AutoCloseable
             return;
         }
         closed = true;
+        if (pool != null)
+        {
+            pool.close(); // waits for every running I/O: nothing below is freed under one
+        }
         if (ownerIo != null)
         {
             ownerIo.close();

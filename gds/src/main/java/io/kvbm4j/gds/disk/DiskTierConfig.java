@@ -18,10 +18,21 @@ import java.util.TreeSet;
  * @param degradeAfterFailures {@code g3.degrade-after-failures}: I/O failures in a row that mark the tier
  *                             degraded, 1 .. 1,000,000.
  * @param scanThreads          {@code g3.scan-threads}: threads reading headers at restart, 1 .. 64.
+ * @param queueDepth           {@code g3.queue-depth}: I/Os in flight on the asynchronous path
+ *                             ({@link DiskTier#submitWrite}/{@link DiskTier#submitRead}), one I/O thread each,
+ *                             1 .. {@value #MAX_QUEUE_DEPTH}; default 8.
+ * @param partBytes            {@code g3.part-bytes}: blocks longer than this are cut into parts of about this size
+ *                             (a multiple of 1 MiB) moved in parallel by several I/O threads; 0 never cuts;
+ *                             0 or 1 MiB .. 1 GiB; default 4 MiB.
  */
 public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoPath io, Path cufileLibrary,
-                             Duration driverTimeout, int degradeAfterFailures, int scanThreads)
+                             Duration driverTimeout, int degradeAfterFailures, int scanThreads, int queueDepth,
+                             long partBytes)
 {
+    public static final int MAX_QUEUE_DEPTH = 256;
+    public static final int DEFAULT_QUEUE_DEPTH = 8;
+    public static final long DEFAULT_PART_BYTES = 4L << 20;
+
     public static final int MAX_SLOTS = 1 << 28;
     public static final long MAX_PAYLOAD = 1L << 30;
 
@@ -60,11 +71,22 @@ public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoP
         {
             throw new IllegalArgumentException("g3.scan-threads must be in 1..64: " + scanThreads);
         }
+        if (queueDepth < 1 || queueDepth > MAX_QUEUE_DEPTH)
+        {
+            throw new IllegalArgumentException("g3.queue-depth must be in 1.." + MAX_QUEUE_DEPTH + ": " + queueDepth);
+        }
+        if (partBytes != 0 && (partBytes < SlotHeaderLayout.CHECKSUM_CHUNK || partBytes > MAX_PAYLOAD ||
+            partBytes % SlotHeaderLayout.CHECKSUM_CHUNK != 0))
+        {
+            throw new IllegalArgumentException("g3.part-bytes must be 0 (never cut a block) or a multiple of " +
+                "1048576 in 1048576.." + MAX_PAYLOAD + ": " + partBytes);
+        }
     }
 
     /** The keys {@link #fromMap} accepts. */
     public static final Set<String> KEYS = Set.of("g3.root", "g3.slot-count", "g3.max-payload-bytes", "g3.io",
-        "g3.cufile-library", "g3.driver-timeout-ms", "g3.degrade-after-failures", "g3.scan-threads");
+        "g3.cufile-library", "g3.driver-timeout-ms", "g3.degrade-after-failures", "g3.scan-threads", "g3.queue-depth",
+        "g3.part-bytes");
 
     /**
      * Builds the settings from flat {@code g3.*} keys (as a YAML section flattens); absent keys take the
@@ -89,7 +111,9 @@ public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoP
             lib == null || lib.isBlank() ? null : Path.of(lib),
             Duration.ofMillis(number(values, "g3.driver-timeout-ms", 2000)),
             (int)number(values, "g3.degrade-after-failures", 8),
-            (int)number(values, "g3.scan-threads", 4));
+            (int)number(values, "g3.scan-threads", 4),
+            (int)number(values, "g3.queue-depth", DEFAULT_QUEUE_DEPTH),
+            number(values, "g3.part-bytes", DEFAULT_PART_BYTES));
     }
 
     private static long number(final Map<String, String> values, final String key, final long fallback)
@@ -106,7 +130,7 @@ public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoP
         try
         {
             final long n = Long.parseLong(v.trim().replace("_", ""));
-            if (n > Integer.MAX_VALUE && !"g3.max-payload-bytes".equals(key))
+            if (n > Integer.MAX_VALUE && !"g3.max-payload-bytes".equals(key) && !"g3.part-bytes".equals(key))
             {
                 throw new IllegalArgumentException(key + " is out of range: " + v);
             }
@@ -118,27 +142,37 @@ public record DiskTierConfig(Path root, int slotCount, long maxPayloadBytes, IoP
         }
     }
 
-    /** POSIX path, 2 s driver deadline, degraded after 8 failures in a row, 4 scan threads. */
+    /**
+     * POSIX path, 2 s driver deadline, degraded after 8 failures in a row, 4 scan threads, queue depth 8,
+     * parts of 4 MiB.
+     */
     public static DiskTierConfig posix(final Path root, final int slotCount, final long maxPayloadBytes)
     {
-        return new DiskTierConfig(root, slotCount, maxPayloadBytes, IoPath.POSIX, null, Duration.ofSeconds(2), 8, 4);
+        return new DiskTierConfig(root, slotCount, maxPayloadBytes, IoPath.POSIX, null, Duration.ofSeconds(2), 8, 4,
+            DEFAULT_QUEUE_DEPTH, DEFAULT_PART_BYTES);
+    }
+
+    public DiskTierConfig withQueueDepth(final int depth, final long part)
+    {
+        return new DiskTierConfig(root, slotCount, maxPayloadBytes, io, cufileLibrary, driverTimeout,
+            degradeAfterFailures, scanThreads, depth, part);
     }
 
     public DiskTierConfig withIo(final IoPath path, final Path library, final Duration timeout)
     {
         return new DiskTierConfig(root, slotCount, maxPayloadBytes, path, library, timeout, degradeAfterFailures,
-            scanThreads);
+            scanThreads, queueDepth, partBytes);
     }
 
     public DiskTierConfig withDegradeAfterFailures(final int failures)
     {
         return new DiskTierConfig(root, slotCount, maxPayloadBytes, io, cufileLibrary, driverTimeout, failures,
-            scanThreads);
+            scanThreads, queueDepth, partBytes);
     }
 
     public DiskTierConfig withScanThreads(final int threads)
     {
         return new DiskTierConfig(root, slotCount, maxPayloadBytes, io, cufileLibrary, driverTimeout,
-            degradeAfterFailures, threads);
+            degradeAfterFailures, threads, queueDepth, partBytes);
     }
 }

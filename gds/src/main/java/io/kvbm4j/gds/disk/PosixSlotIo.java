@@ -102,6 +102,56 @@ final class PosixSlotIo implements SlotIo
     }
 
     @Override
+    public DiskStatus writeAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        final ByteBuffer view = views.view(address, (int)alignedLength);
+        try
+        {
+            long done = 0;
+            while (done < alignedLength)
+            {
+                final int n = channel.write(view, fileOffset + done);
+                if (n <= 0)
+                {
+                    lastFailure = "write returned " + n + " after " + done + " of " + alignedLength + " bytes";
+                    return DiskStatus.SHORT_IO;
+                }
+                done += n;
+            }
+            return DiskStatus.OK;
+        }
+        catch (final IOException e)
+        {
+            return failure(e);
+        }
+    }
+
+    @Override
+    public DiskStatus readAt(final long fileOffset, final long address, final long alignedLength)
+    {
+        final ByteBuffer view = views.view(address, (int)alignedLength);
+        try
+        {
+            long done = 0;
+            while (done < alignedLength)
+            {
+                final int n = channel.read(view, fileOffset + done);
+                if (n <= 0)
+                {
+                    lastFailure = "read returned " + n + " after " + done + " of " + alignedLength + " bytes";
+                    return DiskStatus.SHORT_IO;
+                }
+                done += n;
+            }
+            return DiskStatus.OK;
+        }
+        catch (final IOException e)
+        {
+            return failure(e);
+        }
+    }
+
+    @Override
     public DiskStatus writeHeader(final long slotOffset)
     {
         headerView.clear();

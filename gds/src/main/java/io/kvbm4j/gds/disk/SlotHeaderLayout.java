@@ -16,13 +16,13 @@ import net.openhft.hashing.LongHashFunction;
  *  | offset | field (little endian)                                                |
  *  +--------+----------------------------------------------------------------------+
  *  |   0    | magic              u64  "KVBM4jG3"                                   |
- *  |   8    | format version     u32  1                                            |
+ *  |   8    | format version     u32  2                                            |
  *  |  12    | header bytes       u32  72 (bytes covered by the header checksum + 8) |
  *  |  16    | block id hi        u64                                               |
  *  |  24    | block id lo        u64                                               |
  *  |  32    | salt id            u64                                               |
  *  |  40    | payload length     u64  bytes, <= maxPayload                         |
- *  |  48    | payload checksum   u64  XXH3-64 of the payload bytes                 |
+ *  |  48    | payload checksum   u64  chunked XXH3-64 of the payload ({@link #payloadSum}) |
  *  |  56    | write generation   u64  tier-wide, increasing; newest copy wins      |
  *  |  64    | header checksum    u64  XXH3-64 of bytes 0..63                       |
  *  |  72    | zero up to 4096                                                      |
@@ -33,11 +33,23 @@ import net.openhft.hashing.LongHashFunction;
  *
  * A free slot has an all-zero header (magic 0). A read counts as a hit only when magic, version,
  * header checksum, id, salt, length, generation and payload checksum all match.
+ *
+ * <p>Payload checksum (format version 2): the payload is cut into {@link #CHECKSUM_CHUNK} (1 MiB)
+ * chunks, the last one shorter; chunk {@code i} contributes {@code fmix64(XXH3-64(chunk i) ^ (i + 1) *
+ * 0x9E3779B97F4A7C15)}, and the checksum is the sum of the contributions modulo 2^64. Position enters
+ * through the chunk index, so swapped chunks fail; the sum lets the parts of one block be hashed by
+ * different I/O threads, each right after (read) or before (write) its own I/O, in any order
+ * ({@link #partSum}). Version 1 (one XXH3-64 over the whole payload) could only be taken serially; its
+ * slots read as broken and are misses. The chunk size is part of the format, not of the
+ * configuration, so any {@code g3.part-bytes} reads any slot.
  */
 public final class SlotHeaderLayout
 {
     public static final long MAGIC = 0x3347_6a34_4d42_564bL; // "KVBM4jG3" read little endian
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Bytes per checksum chunk (format constant, see the class note). */
+    public static final long CHECKSUM_CHUNK = 1L << 20;
+    private static final long CHUNK_MIX = 0x9E37_79B9_7F4A_7C15L;
     public static final int HEADER_BLOCK = 4096;
 
     public static final int MAGIC_OFFSET = 0;
@@ -69,10 +81,46 @@ public final class SlotHeaderLayout
         return (bytes + HEADER_BLOCK - 1) & -(long)HEADER_BLOCK;
     }
 
-    /** XXH3-64 of {@code length} bytes at {@code address}. */
+    /** XXH3-64 of {@code length} bytes at {@code address} (headers and index entries). */
     public static long checksum(final long address, final long length)
     {
         return XXH3.hashMemory(address, length);
+    }
+
+    /** The payload checksum of {@code length} bytes at {@code address}: {@code partSum(address, 0, length)}. */
+    public static long payloadSum(final long address, final long length)
+    {
+        return partSum(address, 0, length);
+    }
+
+    /**
+     * The contribution of the payload bytes {@code [from, from + length)} to the payload checksum; {@code from}
+     * is a multiple of {@link #CHECKSUM_CHUNK} and the part ends at a chunk boundary or at the payload's
+     * end. The payload checksum is the sum (mod 2^64) of the contributions of parts that tile it.
+     *
+     * @param payload address of the payload's first byte (the part starts at {@code payload + from})
+     */
+    public static long partSum(final long payload, final long from, final long length)
+    {
+        long sum = 0;
+        long chunk = from / CHECKSUM_CHUNK;
+        for (long o = 0; o < length; o += CHECKSUM_CHUNK)
+        {
+            final long h = XXH3.hashMemory(payload + from + o, Math.min(CHECKSUM_CHUNK, length - o));
+            sum += fmix64(h ^ (++chunk) * CHUNK_MIX);
+        }
+        return sum;
+    }
+
+    private static long fmix64(final long x)
+    {
+        long h = x;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h;
     }
 
     /** Writes a complete header (and its checksum) into {@code h}; bytes 72..4095 must already be zero. */

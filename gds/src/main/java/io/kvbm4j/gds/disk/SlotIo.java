@@ -20,6 +20,15 @@ public interface SlotIo extends AutoCloseable
     /** Reads the header block and then {@code alignedLength} payload bytes (0: header only). */
     DiskStatus read(long slotOffset, long payloadAddress, long alignedLength);
 
+    /**
+     * Writes {@code alignedLength} payload bytes from {@code address} at {@code fileOffset} (4 KiB
+     * aligned, inside a slot's payload), no header: one part of a block cut into parts.
+     */
+    DiskStatus writeAt(long fileOffset, long address, long alignedLength);
+
+    /** Reads {@code alignedLength} bytes at {@code fileOffset} into {@code address}, no header. */
+    DiskStatus readAt(long fileOffset, long address, long alignedLength);
+
     /** Writes only the header block (used to free a slot on disk). */
     DiskStatus writeHeader(long slotOffset);
 

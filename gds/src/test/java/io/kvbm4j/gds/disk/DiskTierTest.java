@@ -526,10 +526,10 @@ class DiskTierTest
     void contradictorySettingsAreRejectedNamingTheKey()
     {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> new DiskTierConfig(root, 0, 4096, IoPath.POSIX, null, Duration.ofSeconds(1), 8, 4));
+            () -> new DiskTierConfig(root, 0, 4096, IoPath.POSIX, null, Duration.ofSeconds(1), 8, 4, 8, 0));
         assertTrue(e.getMessage().startsWith("g3.slot-count"), e.getMessage());
         final IllegalArgumentException lib = assertThrows(IllegalArgumentException.class,
-            () -> new DiskTierConfig(root, 1, 4096, IoPath.POSIX, root.resolve("libcufile.so"), Duration.ofSeconds(1), 8, 4));
+            () -> new DiskTierConfig(root, 1, 4096, IoPath.POSIX, root.resolve("libcufile.so"), Duration.ofSeconds(1), 8, 4, 8, 0));
         assertTrue(lib.getMessage().startsWith("g3.cufile-library"), lib.getMessage());
         assertThrows(IllegalArgumentException.class, () -> IoPath.parse("gds"));
     }

@@ -14,12 +14,14 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.kvbm4j.gds.disk.DiskCompletionHandler;
 import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.gds.disk.DiskStatus;
 import io.kvbm4j.gds.disk.DiskTier;
@@ -29,43 +31,69 @@ import io.kvbm4j.gds.disk.SlotIo;
 import io.kvbm4j.tiers.host.HostSlotMemory;
 
 /**
- * G3 disk tier throughput against fio, and restart time. Not JMH: the figure is device throughput at a
- * queue depth, set side by side with fio on the same file system, sizes and depths in the same run.
+ * G3 disk tier throughput and CPU against fio, and restart time. Not JMH: the figure is device throughput
+ * at a queue depth, set side by side with fio on the same file system, sizes and depths in the same run.
  *
- * <p>G2→G3 write: {@code qd} threads, each with its own {@link SlotIo} and G2 slot ({@link HostSlotMemory}),
- * write random slots of their own part of the slot file ({@code DiskTier.writeSlot}: checksum, header,
- * one vectored O_DIRECT write). G3→G2 read: the same threads read and verify random slots
- * ({@code DiskTier.readSlot}: header + payload in one read, then id, salt, length and XXH3 checks).
- * Payload bytes are counted; the 4 KiB header per block is not. fio runs {@code randwrite}/{@code randread}
- * with {@code direct=1} on a file of the same size in the same directory, twice: libaio at
- * {@code iodepth=qd}, and psync with {@code numjobs=qd} (threads issuing blocking I/O, like the tier).
+ * <p>Columns, per operation, block size and queue depth QD (blocks in flight):
+ * <ul>
+ * <li><b>G3</b> ({@code --path tier}, the default): the tier alone through its asynchronous API, as a
+ * transfer thread would drive it: one owner thread keeps QD blocks in flight with
+ * {@code DiskTier.submitWrite}/{@code submitRead} and collects them with {@code pollCompletions} (never
+ * blocking); the tier's {@code g3.queue-depth} is QD x the parts per block ({@code --part-mib}), its I/O
+ * threads checksum and move the parts. Writes evict the id and write it again (index entry included); reads
+ * verify header and checksum. {@code --path engine} is the hook for the engine path (G2→G3 write-back,
+ * G3→G2→G1 onboards through the transfer engine): it waits for the engine to use the asynchronous API.</li>
+ * <li><b>G3 I/O only</b>: QD threads, each with its own {@code SlotIo}, doing the same vectored O_DIRECT
+ * I/O without checksums (the tier's CPU and speed without our checksum).</li>
+ * <li><b>fio</b>: libaio, {@code iodepth=QD}, {@code randwrite}/{@code randread}, {@code direct=1}, same
+ * block size, a file of the same size in the same directory; <b>fio+verify</b>: the same with
+ * {@code --verify=xxhash} (writes embed the checksum; reads verify it, on a file laid out with
+ * verify headers).</li>
+ * </ul>
+ * CPU per GiB is user + sys per GiB of payload moved: for G3 the whole JVM's process CPU time
+ * (GC and JIT included), for fio its own {@code usr_cpu + sys_cpu} of the job's runtime.
  *
  * <p>Restart: fills a tier of {@code --restart-blocks} slots (4 KiB payloads: 8 KiB per slot), closes it,
  * and times {@link DiskTier#open} twice from the index file, then once more with the index file deleted
  * (a header scan with 16 threads).
  *
- * <p>Run: {@code make bench-disk} (perf/bench-disk.sh), or
- * {@code java -cp perf/target/kvbm4j-perf.jar:perf/target/lib/* io.kvbm4j.perf.disk.DiskBench --dir DIR}.
- * Options: {@code --seconds 3 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --region-mib 2048 --restart-blocks 1000000
- * --fio fio} ({@code --fio none} skips fio; {@code --sizes none} the throughput table; {@code --restart-blocks 0} the
- * restart figure).
+ * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; 144 s of measurement: 1 s per run, G3 and fio 3 times
+ * interleaved, I/O only and fio+verify once, no restart figure), or {@code make bench-disk ARGS=--full}
+ * (3 s per run, 5 repeats, fio psync too, 1 M-block restart: about 30 minutes). Options:
+ * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 512
+ * --restart-blocks 0 --fio fio --path tier|engine} ({@code --fio none} skips fio; {@code --sizes none}
+ * the throughput table).
  */
 public final class DiskBench
 {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** How long the owner thread parks when a poll found nothing: up to 100 µs late on a 1-10 ms I/O, at most 10,000 wake-ups a second. */
+    private static final long IDLE_NANOS = 100_000;
+
     private DiskBench()
+    {
+    }
+
+    /** One measurement: payload MiB/s and CPU seconds (user + sys) per GiB moved. */
+    private record Run(double mibs, double cpuPerGib)
     {
     }
 
     public static void main(final String[] args) throws Exception
     {
         Path dir = null;
-        double seconds = 3;
+        double seconds = 1;
         String sizes = "512K,2M,8M";
         String depths = "1,4,16";
-        long regionMiB = 2048;
-        int restartBlocks = 1_000_000;
+        long regionMiB = 512;
+        int restartBlocks = 0;
         String fio = "fio";
         int repeats = 3;
+        long partMiB = 4;
+        boolean psync = false;
+        String path = "tier";
         for (int i = 0; i < args.length; i += 2)
         {
             final String v = i + 1 < args.length ? args[i + 1] : "";
@@ -79,28 +107,49 @@ public final class DiskBench
                 case "--restart-blocks" -> restartBlocks = Integer.parseInt(v);
                 case "--fio" -> fio = v;
                 case "--repeats" -> repeats = Integer.parseInt(v);
+                case "--part-mib" -> partMiB = Long.parseLong(v);
+                case "--path" -> path = v;
+                case "--full" ->
+                {
+                    seconds = 3;
+                    repeats = 5;
+                    restartBlocks = 1_000_000;
+                    regionMiB = 2048;
+                    psync = true;
+                    i--;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] +
-                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio --repeats)");
+                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio --repeats --part-mib --path --full)");
             }
         }
         if (dir == null)
         {
             throw new IllegalArgumentException("--dir DIR is required (a directory on the disk to measure)");
         }
+        if ("engine".equals(path))
+        {
+            System.out.println("# --path engine: not measurable yet. The engine's transfer thread still calls the " +
+                "synchronous DiskTier.write/read (queue depth 1); once it drives DiskTier.submitWrite/submitRead/" +
+                "pollCompletions (issue 15, wired by the engine's owner), this mode runs G2→G3 write-back and " +
+                "G3→G2→G1 onboards through KvBlockManager with the same sizes and depths and prints the same table.");
+            return;
+        }
         Files.createDirectories(dir);
         final boolean haveFio = !"none".equals(fio) && fioWorks(fio);
-        System.out.printf(Locale.ROOT, "# G3 disk tier vs fio, %s, dir %s, %.0f s per run, median of %d runs " +
-                "(G3, fio libaio, fio psync interleaved), region %d MiB, %d cores, XXH3-64 %.1f GB/s%n",
-            LocalDate.now(), dir, seconds, repeats, regionMiB, Runtime.getRuntime().availableProcessors(),
-            xxh3GigabytesPerSecond());
+        System.out.printf(Locale.ROOT, "# G3 disk tier vs fio, %s, dir %s, %.1f s per run, G3 and fio %d times " +
+                "interleaved (median [min-max]), I/O only and fio+verify %s, region %d MiB, parts of %d MiB, %d cores, " +
+                "load %.2f, payload checksum %.1f GB per CPU-second%n",
+            java.time.Instant.now(), dir, seconds, repeats, psync ? repeats + " times" : "once", regionMiB, partMiB,
+            Runtime.getRuntime().availableProcessors(), OS.getSystemLoadAverage(), xxh3GigabytesPerSecond());
         if (!haveFio)
         {
             System.out.println("# fio not available: fio columns are empty (install the Debian package fio)");
         }
         System.out.println();
-        System.out.println("| op | block | QD | G3 MiB/s | fio libaio MiB/s | ratio | fio psync MiB/s | ratio | " +
-            "G3 I/O only MiB/s | G3 failures |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| op | block | QD | G3 MiB/s | fio MiB/s | G3/fio | goal ≥0.9 | fio spread | G3 I/O only MiB/s | " +
+            "G3 CPU s/GiB | G3 I/O only CPU s/GiB | fio+verify MiB/s | fio+verify CPU s/GiB | CPU G3/fio+verify | " +
+            "goal ≤1.5 |" + (psync ? " fio psync MiB/s |" : "") + " G3 failures |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (psync ? "---|" : "") + "---|");
         int maxQd = 1;
         for (final String q : depths.split(","))
         {
@@ -109,75 +158,147 @@ public final class DiskBench
         for (final String size : "none".equals(sizes) ? new String[0] : sizes.split(","))
         {
             final long block = parseSize(size);
+            final long partBytes = partMiB << 20;
+            final int partsPerBlock = (int)Math.max(1, (block + partBytes - 1) / partBytes);
             final Path sub = dir.resolve("g3-" + size);
-            final DiskTierConfig config = DiskTierConfig.posix(sub,
-                (int)Math.max(16, regionMiB * (1L << 20) / DiskTier.strideOf(block)), block);
-            try (DiskTier tier = DiskTier.open(config);
-                 HostSlotMemory g2 = new HostSlotMemory(maxQd, block))
+            deleteTree(sub); // a fresh tier per block size, whatever an interrupted run left
+            final int ids = (int)Math.max(16, regionMiB * (1L << 20) / DiskTier.strideOf(block));
+            final long regionBytes = ids * DiskTier.strideOf(block);
+            if (haveFio)
             {
-                if (!tier.directIo())
+                fioLayout(fio, dir, block, regionBytes);
+            }
+            for (final String w : new String[] {"write", "read"})
+            {
+                for (final String q : depths.split(","))
                 {
-                    System.out.println("# " + sub + " refused O_DIRECT: G3 figures are buffered I/O");
-                }
-                final long regionBytes = tier.slotCount() * tier.stride();
-                fill(tier, g2, block);
-                for (final String w : new String[] {"write", "read"})
-                {
-                    for (final String q : depths.split(","))
+                    final int qd = Integer.parseInt(q.trim());
+                    final DiskTierConfig config = DiskTierConfig.posix(sub, ids + 2 * maxQd, block)
+                        .withQueueDepth(Math.min(DiskTierConfig.MAX_QUEUE_DEPTH, qd * partsPerBlock), partBytes);
+                    final long[] failures = new long[1];
+                    final Run[] g3 = new Run[repeats];
+                    final Run[] aios = new Run[repeats];
+                    final Run[] psyncs = new Run[psync ? repeats : 0];
+                    final Run raw;
+                    final Run verify;
+                    try (DiskTier tier = DiskTier.open(config);
+                         HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block))
                     {
-                        final int qd = Integer.parseInt(q.trim());
-                        final long[] failures = new long[1];
-                        final double[] g3 = new double[repeats];
-                        final double[] aios = new double[repeats];
-                        final double[] psyncs = new double[repeats];
-                        final double[] raws = new double[repeats];
+                        if (!tier.directIo())
+                        {
+                            System.out.println("# " + sub + " refused O_DIRECT: G3 figures are buffered I/O");
+                        }
+                        pattern(g2, block);
+                        if (tier.size() < ids)
+                        {
+                            fill(tier, g2, block, ids);
+                        }
                         for (int r = 0; r < repeats; r++)
                         {
-                            g3[r] = run(tier, g2, block, qd, "write".equals(w), seconds, failures, false);
-                            raws[r] = run(tier, g2, block, qd, "write".equals(w), seconds, failures, true);
-                            aios[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false) : Double.NaN;
-                            psyncs[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, true) : Double.NaN;
+                            g3[r] = async(tier, g2, block, qd, ids, "write".equals(w), seconds, failures);
+                            aios[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false, false) : null;
+                            if (psync)
+                            {
+                                psyncs[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, true, false) : null;
+                            }
                         }
-                        final double ours = median(g3);
-                        final double aio = median(aios);
-                        final double psync = median(psyncs);
-                        System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %s | %s | %s | %s | %.0f | %d |%n",
-                            "write".equals(w) ? "G2→G3 write" : "G3→G2 read", size, qd, ours, fmt(aio), ratio(ours, aio),
-                            fmt(psync), ratio(ours, psync), median(raws), failures[0]);
-                        System.out.flush();
+                        raw = ioOnly(tier, g2, block, qd, ids, "write".equals(w), seconds, failures);
+                        verify = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false, true) : null;
                     }
+                    final double ours = median(g3, true);
+                    final double aio = median(aios, true);
+                    final double ratio = ours / aio;
+                    final double cpu = median(g3, false);
+                    final double cpuVerify = verify == null ? Double.NaN : verify.cpuPerGib();
+                    System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f [%s] | %s [%s] | %s | %s | %s | %.0f | %.2f | %.2f | %s | %s | %s | %s |%s %d |%n",
+                        "write".equals(w) ? "G2→G3 write" : "G3→G2 read", size, qd, ours, range(g3), fmt(aio),
+                        range(aios), fmt2(ratio), Double.isNaN(ratio) ? "" : ratio >= 0.9 ? "met" : "NOT met",
+                        spread(aios), raw.mibs(), cpu, raw.cpuPerGib(), verify == null ? "" : fmt(verify.mibs()),
+                        fmt2(cpuVerify), fmt2(cpu / cpuVerify),
+                        Double.isNaN(cpuVerify) ? "" : cpu <= 1.5 * cpuVerify ? "met" : "NOT met",
+                        psync ? " " + fmt(median(psyncs, true)) + " |" : "", failures[0]);
+                    System.out.flush();
                 }
             }
             deleteTree(sub);
+            Files.deleteIfExists(dir.resolve("fio.dat"));
+            Files.deleteIfExists(dir.resolve("fio-verify.dat"));
         }
-        Files.deleteIfExists(dir.resolve("fio.dat"));
         if (restartBlocks > 0)
         {
             restart(dir.resolve("g3-restart"), restartBlocks);
         }
     }
 
-    private static double median(final double[] v)
+    private static double median(final Run[] runs, final boolean speed)
     {
-        final double[] c = v.clone();
+        if (runs.length == 0 || runs[0] == null)
+        {
+            return Double.NaN;
+        }
+        final double[] c = new double[runs.length];
+        for (int i = 0; i < runs.length; i++)
+        {
+            c[i] = speed ? runs[i].mibs() : runs[i].cpuPerGib();
+        }
         Arrays.sort(c);
         return c[c.length / 2];
     }
 
-    /** XXH3-64 over a 8 MiB off-heap buffer for about a second: what a checksum costs on this machine. */
+    private static String range(final Run[] runs)
+    {
+        if (runs.length == 0 || runs[0] == null)
+        {
+            return "";
+        }
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (final Run r : runs)
+        {
+            lo = Math.min(lo, r.mibs());
+            hi = Math.max(hi, r.mibs());
+        }
+        return String.format(Locale.ROOT, "%.0f-%.0f", lo, hi);
+    }
+
+    /** fio against itself: max / min of its repeats (1.00 = steady; above 1.11 the disk varies more than the goal's 10 %). */
+    private static String spread(final Run[] runs)
+    {
+        if (runs.length < 2 || runs[0] == null)
+        {
+            return "";
+        }
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (final Run r : runs)
+        {
+            lo = Math.min(lo, r.mibs());
+            hi = Math.max(hi, r.mibs());
+        }
+        return String.format(Locale.ROOT, "%.2f", hi / lo);
+    }
+
+    private static String fmt2(final double v)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /**
+     * The payload checksum over a 8 MiB off-heap buffer, 32 times: GB per second of this thread's CPU time
+     * (so a loaded machine does not hide what a checksum costs).
+     */
     private static double xxh3GigabytesPerSecond()
     {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         try (HostSlotMemory m = new HostSlotMemory(1, 8L << 20))
         {
             long sink = 0;
-            long bytes = 0;
-            final long t0 = System.nanoTime();
-            while (System.nanoTime() - t0 < 1_000_000_000L)
+            final long t0 = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < 32; i++)
             {
-                sink += SlotHeaderLayout.checksum(m.address(0), 8L << 20);
-                bytes += 8L << 20;
+                sink += SlotHeaderLayout.payloadSum(m.address(0), 8L << 20);
             }
-            final double gbs = bytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
+            final double gbs = 32 * (8L << 20) / ((threads.getCurrentThreadCpuTime() - t0) / 1e9) / 1e9;
             return sink == 42 ? gbs + 1e-9 : gbs;
         }
     }
@@ -209,8 +330,8 @@ public final class DiskBench
         return slot * 0x9E3779B97F4A7C15L;
     }
 
-    /** Writes every slot once, so reads find verified blocks and the file's blocks are allocated. */
-    private static void fill(final DiskTier tier, final HostSlotMemory g2, final long block) throws Exception
+    /** Writes ids 0 .. ids-1 through the asynchronous path, so reads find verified, indexed blocks. */
+    private static void pattern(final HostSlotMemory g2, final long block)
     {
         final UnsafeBuffer b = new UnsafeBuffer(0, 0);
         for (int t = 0; t < g2.slotCount(); t++)
@@ -218,17 +339,130 @@ public final class DiskBench
             g2.wrap(t, b);
             for (int p = 0; p + 8 <= block; p += 8)
             {
-                b.putLong(p, p * 31L + t);
+                b.putLong(p, p * 31L); // every G2 slot holds the same bytes (see ioOnly)
             }
         }
-        parallel(4, tier.slotCount(), (io, thread, from, to) ->
+    }
+
+    private static void fill(final DiskTier tier, final HostSlotMemory g2, final long block, final int ids)
+    {
+        final long[] done = new long[1];
+        final DiskCompletionHandler h = (tag, write, status) -> done[0]++;
+        int next = 0;
+        while (done[0] < ids)
         {
-            for (int s = from; s < to; s++)
+            while (next < ids)
             {
-                tier.writeSlot(io, s, idHi(s), idLo(s), 1, g2.address(0), block, s + 1);
+                final DiskStatus s = tier.submitWrite(idHi(next), idLo(next), 1, g2.address(0), block, next);
+                if (s == DiskStatus.ALREADY_PRESENT)
+                {
+                    done[0]++;
+                }
+                else if (s != DiskStatus.SUBMITTED)
+                {
+                    break; // BUSY: collect completions first
+                }
+                next++;
             }
-            return 0;
-        }, tier);
+            if (tier.pollCompletions(h, Integer.MAX_VALUE) == 0)
+            {
+                LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+    }
+
+    /** The owner thread's side of the asynchronous path: QD blocks in flight, each with its own G2 slot. */
+    private static final class Driver implements DiskCompletionHandler
+    {
+        final int[] freeBuffers;
+        int freeTop;
+        long ok;
+        long failed;
+
+        Driver(final int qd)
+        {
+            freeBuffers = new int[qd];
+            for (int i = 0; i < qd; i++)
+            {
+                freeBuffers[freeTop++] = i;
+            }
+        }
+
+        @Override
+        public void onComplete(final long tag, final boolean write, final DiskStatus status)
+        {
+            freeBuffers[freeTop++] = (int)tag;
+            if (status == DiskStatus.OK || status == DiskStatus.ALREADY_PRESENT)
+            {
+                ok++;
+            }
+            else
+            {
+                failed++;
+            }
+        }
+    }
+
+    /**
+     * MiB/s and CPU/GiB of the tier's asynchronous path driven from this (the owner) thread with {@code qd}
+     * blocks in flight on random ids. A write evicts the id and writes it again.
+     */
+    private static Run async(final DiskTier tier, final HostSlotMemory g2, final long block, final int qd, final int ids,
+                             final boolean write, final double seconds, final long[] failures)
+    {
+        final Driver d = new Driver(qd);
+        final SplittableRandom rnd = new SplittableRandom(qd * 31L + block);
+        final long durationNanos = (long)(seconds * 1e9);
+        final long cpu0 = OS.getProcessCpuTime();
+        final long begin = System.nanoTime();
+        long now = begin;
+        while (now - begin < durationNanos)
+        {
+            while (d.freeTop > 0)
+            {
+                final int buffer = d.freeBuffers[d.freeTop - 1];
+                final int id = rnd.nextInt(ids);
+                final DiskStatus s;
+                if (write)
+                {
+                    tier.evict(idHi(id), idLo(id));
+                    s = tier.submitWrite(idHi(id), idLo(id), 1, g2.address(buffer), block, buffer);
+                }
+                else
+                {
+                    s = tier.submitRead(idHi(id), idLo(id), 1, g2.address(buffer), g2.slotStride(), buffer);
+                }
+                if (s == DiskStatus.SUBMITTED)
+                {
+                    d.freeTop--;
+                }
+                else if (s == DiskStatus.BUSY)
+                {
+                    break;
+                }
+                else
+                {
+                    break; // a miss (id rewritten by an in-flight write) or no slot: nothing moved, poll first
+                }
+            }
+            if (tier.pollCompletions(d, Integer.MAX_VALUE) == 0)
+            {
+                LockSupport.parkNanos(IDLE_NANOS); // an idle strategy, as a transfer agent's: do not spin on 2 cores
+            }
+            now = System.nanoTime();
+        }
+        while (d.freeTop < qd)
+        {
+            if (tier.pollCompletions(d, Integer.MAX_VALUE) == 0)
+            {
+                LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+        final long end = System.nanoTime();
+        final long cpu = OS.getProcessCpuTime() - cpu0;
+        failures[0] += d.failed;
+        final double bytes = d.ok * (double)block;
+        return new Run(bytes / (1 << 20) / ((end - begin) / 1e9), cpu / 1e9 / (bytes / (1L << 30)));
     }
 
     @FunctionalInterface
@@ -274,24 +508,26 @@ public final class DiskBench
     }
 
     /**
-     * MiB/s of payload moved by {@code qd} threads for {@code seconds}; {@code ioOnly}: the same vectored
-     * I/O through the same {@link SlotIo} without computing or verifying checksums (a breakdown, not a
-     * mode of the tier).
+     * The same vectored O_DIRECT I/O as the tier, from {@code qd} threads each with its own {@link SlotIo},
+     * without checksums or index: what the tier costs without our checksum (a breakdown, not a mode of the
+     * tier). Writes move the payload part of a slot only (every block holds the same bytes, so headers stay
+     * valid for the verified reads that follow); reads move header + payload in one vectored read.
      */
-    private static double run(final DiskTier tier, final HostSlotMemory g2, final long block, final int qd,
-                              final boolean write, final double seconds, final long[] failures, final boolean ioOnly)
+    private static Run ioOnly(final DiskTier tier, final HostSlotMemory g2, final long block, final int qd, final int ids,
+                              final boolean write, final double seconds, final long[] failures)
         throws Exception
     {
         final AtomicLong ops = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final CyclicBarrier start = new CyclicBarrier(qd);
-        final long[] window = new long[2];
         final long durationNanos = (long)(seconds * 1e9);
+        final long cpu0 = OS.getProcessCpuTime();
+        final long t0 = System.nanoTime();
+        final long[] window = new long[2];
         parallel(qd, tier.slotCount(), (io, thread, from, to) ->
         {
-            final long buffer = g2.address(thread % g2.slotCount()); // one G2 slot per thread
+            final long buffer = g2.address(0); // the fill's bytes; reads overwrite them with the same bytes
             final SplittableRandom rnd = new SplittableRandom(from);
-            final long sum = SlotHeaderLayout.checksum(buffer, block);
             start.await();
             final long begin = System.nanoTime();
             synchronized (window)
@@ -301,20 +537,21 @@ public final class DiskBench
             long n = 0;
             long bad = 0;
             long now = begin;
+            final long aligned = SlotHeaderLayout.alignUp(block);
             while (now - begin < durationNanos)
             {
                 final int s = from + rnd.nextInt(to - from);
-                if (ioOnly && write)
+                final DiskStatus st;
+                if (write)
                 {
-                    // A valid header with the checksum taken once: later verified reads still find the block.
-                    SlotHeaderLayout.encode(io.header(), idHi(s), idLo(s), 1, block, sum, s + 1);
+                    // The payload part of the slot only, with the bytes every block has (its header stays
+                    // valid for the later verified reads); 4 KiB less per block than the tier writes.
+                    st = io.writeAt(s * tier.stride() + SlotHeaderLayout.HEADER_BLOCK, buffer, aligned);
                 }
-                final DiskStatus st = ioOnly ?
-                    (write ? io.write(s * tier.stride(), buffer, SlotHeaderLayout.alignUp(block)) :
-                        io.read(s * tier.stride(), buffer, SlotHeaderLayout.alignUp(block))) :
-                    write ?
-                        tier.writeSlot(io, s, idHi(s), idLo(s), 1, buffer, block, s + 1) :
-                        tier.readSlot(io, s, idHi(s), idLo(s), 1, block, -1, buffer, g2.slotStride());
+                else
+                {
+                    st = io.read(s * tier.stride(), g2.address(thread % g2.slotCount()), aligned);
+                }
                 if (st == DiskStatus.OK)
                 {
                     n++;
@@ -333,8 +570,11 @@ public final class DiskBench
             }
             return n;
         }, tier);
+        final long cpu = OS.getProcessCpuTime() - cpu0;
         failures[0] += failed.get();
-        return ops.get() * (double)block / (1 << 20) / ((window[1] - window[0]) / 1e9);
+        final double bytes = ops.get() * (double)block;
+        final double secs = (window[1] - Math.max(window[0], t0)) / 1e9;
+        return new Run(bytes / (1 << 20) / secs, cpu / 1e9 / (bytes / (1L << 30)));
     }
 
     private static boolean fioWorks(final String fio)
@@ -351,16 +591,54 @@ public final class DiskBench
         }
     }
 
-    private static final Pattern BW = Pattern.compile("\"bw_bytes\"\\s*:\\s*(\\d+)");
+    private static final Pattern IO_BYTES = Pattern.compile("\"io_bytes\"\\s*:\\s*(\\d+)");
+    private static final Pattern RUNTIME = Pattern.compile("\"job_runtime\"\\s*:\\s*(\\d+)");
+    private static final Pattern USR = Pattern.compile("\"usr_cpu\"\\s*:\\s*([0-9.eE+-]+)");
+    private static final Pattern SYS = Pattern.compile("\"sys_cpu\"\\s*:\\s*([0-9.eE+-]+)");
 
-    /** fio's MiB/s for the same operation, block size, depth and file size, O_DIRECT, same directory. */
-    private static double fio(final String fio, final Path dir, final String op, final long block, final int qd,
-                              final long size, final double seconds, final boolean psync) throws Exception
+    /** Lays out fio's two files once per block size: fio.dat (plain) and fio-verify.dat (xxhash verify headers). */
+    private static void fioLayout(final String fio, final Path dir, final long block, final long size) throws Exception
     {
-        final List<String> cmd = new ArrayList<>(List.of(fio, "--name=g3peer", "--filename=" + dir.resolve("fio.dat"),
+        for (final String f : new String[] {"fio.dat", "fio-verify.dat"})
+        {
+            Files.deleteIfExists(dir.resolve(f));
+        }
+        runFio(List.of(fio, "--name=layout", "--filename=" + dir.resolve("fio.dat"), "--size=" + size, "--bs=" + block,
+            "--rw=write", "--direct=1", "--ioengine=libaio", "--iodepth=4", "--output-format=json"));
+        runFio(List.of(fio, "--name=layout", "--filename=" + dir.resolve("fio-verify.dat"), "--size=" + size,
+            "--bs=" + block, "--rw=write", "--direct=1", "--ioengine=libaio", "--iodepth=4", "--verify=xxhash",
+            "--do_verify=0", "--verify_state_save=0", "--output-format=json"));
+    }
+
+    private static String runFio(final List<String> cmd) throws Exception
+    {
+        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final String out;
+        try (InputStream in = p.getInputStream())
+        {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        return p.waitFor() == 0 ? out : null;
+    }
+
+    /**
+     * fio's MiB/s and CPU s/GiB for the same operation, block size, depth and file size, O_DIRECT, same
+     * directory; {@code verify}: {@code --verify=xxhash} on the verify file (reads verify every block).
+     */
+    private static Run fio(final String fio, final Path dir, final String op, final long block, final int qd,
+                           final long size, final double seconds, final boolean psync, final boolean verify)
+        throws Exception
+    {
+        final List<String> cmd = new ArrayList<>(List.of(fio, "--name=g3peer",
+            "--filename=" + dir.resolve(verify ? "fio-verify.dat" : "fio.dat"),
             "--size=" + size, "--bs=" + block, "--rw=rand" + op, "--direct=1", "--time_based",
-            "--runtime=" + Math.max(1, Math.round(seconds)), "--norandommap", "--randrepeat=0",
+            "--runtime=" + Math.max(1, Math.round(seconds * 1000)) + "ms", "--norandommap", "--randrepeat=0",
             "--output-format=json"));
+        if (verify)
+        {
+            cmd.addAll(List.of("--verify=xxhash", "--verify_state_save=0",
+                "write".equals(op) ? "--do_verify=0" : "--do_verify=1"));
+        }
         if (psync)
         {
             cmd.addAll(List.of("--ioengine=psync", "--numjobs=" + qd, "--group_reporting", "--thread"));
@@ -369,19 +647,25 @@ public final class DiskBench
         {
             cmd.addAll(List.of("--ioengine=libaio", "--iodepth=" + qd));
         }
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final String out;
-        try (InputStream in = p.getInputStream())
+        final String out = runFio(cmd);
+        if (out == null)
         {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (p.waitFor() != 0)
-        {
-            return Double.NaN;
+            return new Run(Double.NaN, Double.NaN);
         }
         final int section = out.indexOf("\"" + op + "\"");
-        final Matcher m = BW.matcher(out);
-        return section >= 0 && m.find(section) ? Long.parseLong(m.group(1)) / (double)(1 << 20) : Double.NaN;
+        final Matcher bytes = IO_BYTES.matcher(out);
+        final Matcher runtime = RUNTIME.matcher(out);
+        final Matcher usr = USR.matcher(out);
+        final Matcher sys = SYS.matcher(out);
+        if (section < 0 || !bytes.find(section) || !runtime.find() || !usr.find() || !sys.find())
+        {
+            return new Run(Double.NaN, Double.NaN);
+        }
+        final double moved = Long.parseLong(bytes.group(1));
+        final double secs = Long.parseLong(runtime.group(1)) / 1e3;
+        final double cpu = (Double.parseDouble(usr.group(1)) + Double.parseDouble(sys.group(1))) / 100 * secs *
+            (psync ? qd : 1);
+        return new Run(moved / (1 << 20) / secs, cpu / (moved / (1L << 30)));
     }
 
     private static void restart(final Path dir, final int blocks) throws Exception

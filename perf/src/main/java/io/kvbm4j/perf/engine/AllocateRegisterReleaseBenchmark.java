@@ -1,6 +1,7 @@
 package io.kvbm4j.perf.engine;
 
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -87,6 +88,13 @@ public class AllocateRegisterReleaseBenchmark
         @Param({ManagerHarness.ENGINE_CLOCK})
         public String clock;
 
+        /**
+         * off, or on: KV events published (tcp://*:free port, no subscriber), /metrics served on a free port
+         * (not scraped) and miss-ratio curves at 1 %, the observe module's ring handler beside the metadata one.
+         */
+        @Param({"off"})
+        public String observe;
+
         ManagerHarness harness;
         KvBlockManager manager;
         final int[] slots = new int[REQUEST_BLOCKS];
@@ -101,10 +109,20 @@ public class AllocateRegisterReleaseBenchmark
             {
                 throw new IllegalArgumentException("g1Blocks must be at least " + 2 * REQUEST_BLOCKS);
             }
-            harness = new ManagerHarness(
+            final Map<String, String> keys = new HashMap<>(
                 Map.of("tiers.g1-blocks", Integer.toString(g1Blocks), "tiers.g2-blocks", "0",
-                    "block-tokens", Integer.toString(BLOCK_TOKENS), "ring.wait-strategy", ringWait),
-                fullRing, clock, refusals, EVENTS_PER_REQUEST);
+                    "block-tokens", Integer.toString(BLOCK_TOKENS), "ring.wait-strategy", ringWait));
+            if ("on".equals(observe))
+            {
+                keys.put("kv-events.endpoint", "tcp://*:" + freePort());
+                keys.put("metrics.port", Integer.toString(freePort()));
+                keys.put("metrics.mrc-rate", "0.01");
+            }
+            else if (!"off".equals(observe))
+            {
+                throw new IllegalArgumentException("observe must be on or off, got " + observe);
+            }
+            harness = new ManagerHarness(keys, fullRing, clock, refusals, EVENTS_PER_REQUEST);
             manager = harness.manager();
             // Fill the pool with cached chains, then one more request, which must evict.
             for (int r = 0; r <= g1Blocks / REQUEST_BLOCKS; r++)
@@ -116,6 +134,18 @@ public class AllocateRegisterReleaseBenchmark
             {
                 throw new IllegalStateException("setup did not reach the evicting steady state: " +
                     manager.counters());
+            }
+        }
+
+        private static int freePort()
+        {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+            {
+                return s.getLocalPort();
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
             }
         }
 

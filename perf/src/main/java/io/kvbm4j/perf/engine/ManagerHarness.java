@@ -10,6 +10,7 @@ import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.engine.Engines;
+import io.kvbm4j.observe.Observability;
 import io.kvbm4j.perf.pipeline.RingRefusals;
 
 /**
@@ -48,6 +49,7 @@ final class ManagerHarness implements AutoCloseable
     private static final long DRAIN_TIMEOUT_SECONDS = 60;
 
     private final DefaultKvBlockManager manager;
+    private final Observability observe;
     private final RingRefusals refusals;
     private final boolean drain;
     private final long roomPerInvocation;
@@ -78,8 +80,12 @@ final class ManagerHarness implements AutoCloseable
             throw new IllegalArgumentException("an invocation publishes " + roomPerInvocation + " events, more " +
                 "than ring.size " + config.ringSize());
         }
-        this.manager = OFFSET_CLOCK.equals(clock) ?
-            Engines.builder(config).clock(new OffsetEpochNanoClock()).open() : Engines.open(config);
+        final Engines.Builder builder = OFFSET_CLOCK.equals(clock) ?
+            Engines.builder(config).clock(new OffsetEpochNanoClock()) : Engines.builder(config);
+        // kv-events / metrics keys in the overrides turn the observe module on (nothing is added otherwise)
+        this.observe = Observability.attach(config, builder);
+        this.manager = builder.open();
+        observe.bind(manager);
         this.refusals = refusals;
         this.drain = DRAIN.equals(fullRing);
         this.roomPerInvocation = roomPerInvocation;
@@ -154,5 +160,6 @@ final class ManagerHarness implements AutoCloseable
         awaitDrained();
         System.out.println("manager counters: " + manager.counters());
         manager.close();
+        observe.close();
     }
 }

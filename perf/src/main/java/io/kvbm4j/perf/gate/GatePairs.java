@@ -51,6 +51,7 @@ final class GatePairs
             case "metadata" -> metadata();
             case "copy" -> copy();
             case "policy" -> policy();
+            case "observe" -> observe();
             default -> throw new IllegalArgumentException("unknown group " + name + "; groups: " + GROUPS);
         };
     }
@@ -163,6 +164,60 @@ final class GatePairs
             () -> bench.linkedHashMapPutEvict(peer));
         return new Group("allocate", List.of(ours, batch, lru), List.of(new Pair(ours, lru), new Pair(batch, lru)),
             engine::close);
+    }
+
+    /**
+     * Not a gate group (no baseline; run on its own, docs/EVENTS_METRICS.md): a new request's blocks through a
+     * manager with the observe module on (KV events, /metrics, miss-ratio curves) against the same without,
+     * fullRing=drain, so each ratio is the serving thread's cost on a machine that also runs the extra handler.
+     */
+    private static Group observe()
+    {
+        final AllocateRegisterReleaseBenchmark bench = new AllocateRegisterReleaseBenchmark();
+        final AllocateRegisterReleaseBenchmark.Engine off = engine("off");
+        final AllocateRegisterReleaseBenchmark.Engine on = engine("on");
+        final int ops = AllocateRegisterReleaseBenchmark.REQUEST_BLOCKS;
+        final Side onSide = allocateSide("AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease[observe=on]",
+            bench, on, ops);
+        final Side offSide = allocateSide("AllocateRegisterReleaseBenchmark.allocateFillCompleteRegisterRelease[observe=off]",
+            bench, off, ops);
+        return new Group("observe", List.of(onSide, offSide), List.of(new Pair(onSide, offSide)), () ->
+        {
+            on.close();
+            off.close();
+        });
+    }
+
+    private static AllocateRegisterReleaseBenchmark.Engine engine(final String observe)
+    {
+        final AllocateRegisterReleaseBenchmark.Engine engine = new AllocateRegisterReleaseBenchmark.Engine();
+        engine.fullRing = "drain";
+        engine.g1Blocks = 4096;
+        engine.ringWait = "sleeping";
+        engine.clock = "engine";
+        engine.observe = observe;
+        engine.open(new RingRefusals());
+        return engine;
+    }
+
+    private static Side allocateSide(
+        final String name, final AllocateRegisterReleaseBenchmark bench, final AllocateRegisterReleaseBenchmark.Engine engine,
+        final int ops)
+    {
+        return new ManagerSide(name, ops)
+        {
+            @Override
+            public void before()
+            {
+                engine.beforeInvocation();
+            }
+
+            @Override
+            public int invoke()
+            {
+                return bench.allocateFillCompleteRegisterRelease(engine);
+            }
+        };
     }
 
     /** Block ids by XXH3-128 (the default) against SHA-256 (the JDK's, with its intrinsics). */

@@ -107,7 +107,7 @@ public final class PairedRatios
                 }
             }
         }
-        if (group == null || !GatePairs.GROUPS.contains(group))
+        if (group == null || !(GatePairs.GROUPS.contains(group) || group.equals("observe")))
         {
             usage("the group must be one of " + GatePairs.GROUPS + ", got " + group);
         }

@@ -3,8 +3,11 @@ package io.kvbm4j.tiers.transfer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
@@ -12,6 +15,10 @@ import io.kvbm4j.tiers.memory.SlotMemory;
 
 /**
  * Moves block payloads between tiers on its own thread, so the serving thread never waits for a copy.
+ * An Agrona {@link Agent}: its duty cycle ({@link #doWork}) takes requests, runs copies, polls asynchronous
+ * copies and posts completions. In production an {@link AgentRunner} runs it on its own thread; built
+ * with {@code onCallerThread}, an {@link AgentInvoker} runs it only when the owner calls {@link #invoke()}
+ * (tests: every step deterministic, on the test's thread).
  *
  * <pre>
  *  serving thread (owner)                       transfer thread ("NAME-transfer")
@@ -29,15 +36,16 @@ import io.kvbm4j.tiers.memory.SlotMemory;
  * at a time (an asynchronous copier keeps that many in flight). Both queues hold every record, so an
  * offer never fails.
  *
- * <p>Concurrency: {@link #claim}, {@link #submit}, {@link #pollCompleted}, {@link #recycle},
+ * <p>Concurrency (thread mode): {@link #claim}, {@link #submit}, {@link #pollCompleted}, {@link #recycle},
  * {@link #outstanding} and {@link #stop} belong to one owner thread; a record belongs to whoever holds it
- * (see {@link Transfer}). Counters readable from any thread.
+ * (see {@link Transfer}). Counters readable from any thread. In invoker mode the owner thread is also the
+ * transfer thread: {@link #invoke()} runs one duty cycle there.
  *
  * <p>Invariants: every submitted record comes back exactly once through {@link #pollCompleted()}, every
  * block settled to a final outcome; a block is DONE only if its copy finished before the deadline and its
  * checksum (when checked) matched.
  */
-public final class TransferEngine
+public final class TransferEngine implements Agent
 {
     private static final System.Logger LOG = System.getLogger(TransferEngine.class.getName());
 
@@ -51,7 +59,11 @@ public final class TransferEngine
     private final int maxInFlight;
     private final BlockCopier copier;
     private final NanoClock clock;
+    private final String roleName;
+    /** Thread mode: the agent runner's thread; null in invoker mode. */
     private final Thread thread;
+    /** Invoker mode: runs the duty cycle on the owner's thread; null in thread mode. */
+    private final AgentInvoker invoker;
     private final AtomicLong copies = new AtomicLong();
     private final AtomicLong copiedBytes = new AtomicLong();
     private volatile boolean stopping;
@@ -67,6 +79,17 @@ public final class TransferEngine
     public TransferEngine(
         final int maxInFlight, final int maxQueued, final int maxBlocks, final BlockCopier copier,
         final NanoClock clock, final String name)
+    {
+        this(maxInFlight, maxQueued, maxBlocks, copier, clock, name, false);
+    }
+
+    /**
+     * Creates the records and queues and starts the transfer thread, or, with {@code onCallerThread}, an
+     * invoker: nothing moves until the owner calls {@link #invoke()} (for tests).
+     */
+    public TransferEngine(
+        final int maxInFlight, final int maxQueued, final int maxBlocks, final BlockCopier copier,
+        final NanoClock clock, final String name, final boolean onCallerThread)
     {
         if (maxInFlight < 1 || maxQueued < 0 || maxBlocks < 1)
         {
@@ -88,9 +111,61 @@ public final class TransferEngine
         this.maxInFlight = maxInFlight;
         this.copier = copier;
         this.clock = clock;
-        this.thread = new Thread(this::run, name + "-transfer");
-        thread.setDaemon(true);
-        thread.start();
+        this.roleName = name + "-transfer";
+        if (onCallerThread)
+        {
+            this.thread = null;
+            this.invoker = new AgentInvoker(TransferEngine::onError, null, this);
+            invoker.start();
+        }
+        else
+        {
+            // Spin, yield, then park at most 100 µs: an onboard waits at most that long to be picked up.
+            final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+                TransferEngine::onError, null, this);
+            this.invoker = null;
+            this.thread = AgentRunner.startOnThread(runner, r ->
+            {
+                final Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
+
+    private static void onError(final Throwable ex)
+    {
+        if (!(ex instanceof AgentTerminationException)) // the end of a stop, not a fault
+        {
+            LOG.log(System.Logger.Level.WARNING, "transfer duty cycle failed", ex);
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    /** True when the duty cycle runs only on {@link #invoke()} (no thread of its own). */
+    public boolean invokerMode()
+    {
+        return invoker != null;
+    }
+
+    /**
+     * Invoker mode: runs one duty cycle on the caller's (the owner's) thread.
+     *
+     * @return the work done (requests taken, transfers finished); 0 when idle or stopped.
+     */
+    public int invoke()
+    {
+        if (invoker == null)
+        {
+            throw new IllegalStateException(roleName + " runs on its own thread, not on an invoker");
+        }
+        assert ownedByCaller() : "transfer engine owned by " + owner;
+        return invoker.invoke();
     }
 
     private boolean ownedByCaller()
@@ -187,6 +262,22 @@ public final class TransferEngine
     public boolean stop(final long timeout, final TimeUnit unit)
     {
         stopping = true; // volatile write: the transfer thread sees it at its next loop
+        if (invoker != null)
+        {
+            final long deadline = System.nanoTime() + unit.toNanos(timeout);
+            while (invoker.isRunning() && System.nanoTime() - deadline < 0)
+            {
+                invoker.invoke(); // cancels the queue, finishes what is in flight, then terminates
+            }
+            if (invoker.isRunning())
+            {
+                LOG.log(System.Logger.Level.WARNING, roleName + " did not settle within " + unit.toMillis(timeout) +
+                    " ms; abandoned");
+                return false;
+            }
+            copier.close();
+            return true;
+        }
         try
         {
             thread.join(Math.max(1, unit.toMillis(timeout)));
@@ -205,53 +296,56 @@ public final class TransferEngine
         return true;
     }
 
-    private void run()
+    /**
+     * One duty cycle (transfer thread, or the owner through {@link #invoke()}): starts queued requests up to
+     * {@code maxInFlight}, polls the asynchronous copies in flight, posts what finished. After {@link #stop}
+     * it cancels the queue and, once nothing is in flight, ends the agent.
+     *
+     * @return the work done: requests taken plus asynchronous copies finished.
+     */
+    @Override
+    public int doWork()
     {
-        // Spin, yield, then park at most 100 µs: an onboard waits at most that long to be picked up.
-        final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
-        while (true)
+        int work = 0;
+        while (inFlightCount < maxInFlight)
         {
-            int work = 0;
-            while (inFlightCount < maxInFlight)
+            final Transfer t = requests.poll();
+            if (t == null)
             {
-                final Transfer t = requests.poll();
-                if (t == null)
-                {
-                    break;
-                }
-                work++;
-                if (stopping)
-                {
-                    t.settlePending(TransferOutcome.CANCELLED);
-                    completions.offer(t);
-                }
-                else
-                {
-                    start(t);
-                }
+                break;
             }
-            for (int i = inFlightCount - 1; i >= 0; i--)
+            work++;
+            if (stopping)
             {
-                final Transfer t = inFlight[i];
-                final int r = pollCopier(t);
-                if (r != TransferOutcome.PENDING)
-                {
-                    work++;
-                    inFlight[i] = inFlight[--inFlightCount];
-                    inFlight[inFlightCount] = null;
-                    if (r == TransferOutcome.FAILED)
-                    {
-                        t.settlePending(TransferOutcome.FAILED);
-                    }
-                    afterCopy(t);
-                }
+                t.settlePending(TransferOutcome.CANCELLED);
+                completions.offer(t);
             }
-            if (stopping && inFlightCount == 0 && requests.isEmpty())
+            else
             {
-                return;
+                start(t);
             }
-            idle.idle(work);
         }
+        for (int i = inFlightCount - 1; i >= 0; i--)
+        {
+            final Transfer t = inFlight[i];
+            final int r = pollCopier(t);
+            if (r != TransferOutcome.PENDING)
+            {
+                work++;
+                inFlight[i] = inFlight[--inFlightCount];
+                inFlight[inFlightCount] = null;
+                if (r == TransferOutcome.FAILED)
+                {
+                    t.settlePending(TransferOutcome.FAILED);
+                }
+                afterCopy(t);
+            }
+        }
+        if (stopping && inFlightCount == 0 && requests.isEmpty())
+        {
+            throw new AgentTerminationException(roleName + " stopped"); // once, at shutdown
+        }
+        return work;
     }
 
     private int pollCopier(final Transfer t)

@@ -309,6 +309,37 @@ class TransferEngineTest
     }
 
     @Test
+    void onAnInvokerNothingMovesUntilTheOwnerRunsTheDutyCycle()
+    {
+        engine = new TransferEngine(1, 2, 8, new HostCopier(), clock, "test", true);
+        assertTrue(engine.invokerMode());
+        final Transfer first = offload(3, 0, 4, 1);
+        final Transfer second = offload(7, 5);
+        assertNull(engine.pollCompleted(), "submitted, not yet run");
+        assertEquals(0, engine.copies());
+        assertTrue(engine.invoke() > 0, "one duty cycle: both requests taken and copied (synchronous copies)");
+        assertEquals(first, engine.pollCompleted());
+        assertEquals(second, engine.pollCompleted());
+        assertEquals(0, engine.invoke(), "idle");
+        assertEquals(TransferOutcome.DONE, first.outcome(1));
+        assertTrue(sameBytes(upper, 4, lower, 1));
+        assertTrue(sameBytes(upper, 7, lower, 5));
+    }
+
+    @Test
+    void stopOnAnInvokerCancelsTheQueueOnTheCallersThread()
+    {
+        engine = new TransferEngine(1, 2, 1, new HostCopier(), clock, "test", true);
+        final Transfer queued = offload(1, 1);
+        assertTrue(engine.stop(10, TimeUnit.SECONDS));
+        assertEquals(queued, engine.pollCompleted());
+        assertEquals(TransferOutcome.CANCELLED, queued.outcome(0));
+        assertEquals(0, engine.invoke(), "a stopped agent does no more work");
+        assertNull(engine.claim());
+        engine = null;
+    }
+
+    @Test
     void stopCancelsWhatHasNotStartedAndFinishesWhatHas() throws Exception
     {
         final CountDownLatch entered = new CountDownLatch(1);

@@ -1,0 +1,398 @@
+package io.kvbm4j.gds.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kvbm4j.tiers.memory.AlignedMemory;
+
+/**
+ * The asynchronous G3 path: many I/Os in flight on the I/O threads, blocks cut into parts, failures of
+ * single parts injected by {@link FaultySlotIoDouble}, eviction and shutdown with I/Os in flight. The
+ * test thread is the owner; it waits for the I/O threads by polling completions (no clock).
+ */
+class DiskTierAsyncTest
+{
+    private static final int MIB = 1 << 20;
+    /** 3.5 MiB + a bit: four 1 MiB parts, the last one short and not 4 KiB aligned. */
+    private static final int MAX = 3 * MIB + MIB / 2 + 100;
+    private static final int BUFFERS = 12;
+
+    @TempDir
+    Path root;
+
+    private AlignedMemory[] buffers;
+    private AlignedMemory scratch;
+
+    @BeforeEach
+    void allocate()
+    {
+        buffers = new AlignedMemory[BUFFERS];
+        for (int i = 0; i < BUFFERS; i++)
+        {
+            buffers[i] = new AlignedMemory((int)SlotHeaderLayout.alignUp(MAX), 4096);
+        }
+        scratch = new AlignedMemory((int)SlotHeaderLayout.alignUp(MAX), 4096);
+    }
+
+    @AfterEach
+    void release()
+    {
+        for (final AlignedMemory b : buffers)
+        {
+            b.close();
+        }
+        scratch.close();
+    }
+
+    private DiskTierConfig config(final int slots, final int depth)
+    {
+        return DiskTierConfig.posix(root.resolve("g3"), slots, MAX).withQueueDepth(depth, MIB)
+            .withDegradeAfterFailures(1_000_000);
+    }
+
+    private static int length(final long i)
+    {
+        return Blocks.length(i, MAX);
+    }
+
+    /** Completions recorded per tag (tag = buffer index << 32 | block). */
+    private static final class Recorder implements DiskCompletionHandler
+    {
+        final DiskStatus[] writes = new DiskStatus[4096];
+        final DiskStatus[] reads = new DiskStatus[4096];
+        int completed;
+
+        @Override
+        public void onComplete(final long tag, final boolean write, final DiskStatus status)
+        {
+            (write ? writes : reads)[(int)tag & 0xFFFF] = status;
+            completed++;
+        }
+    }
+
+    private static void drain(final DiskTier tier, final Recorder r, final int expected)
+    {
+        while (r.completed < expected)
+        {
+            if (tier.pollCompletions(r, Integer.MAX_VALUE) == 0)
+            {
+                Thread.yield();
+            }
+        }
+    }
+
+    @Test
+    void manyBlocksInFlightRoundTripThroughTheIoThreadsInParts() throws Exception
+    {
+        try (DiskTier tier = DiskTier.open(config(32, 8)))
+        {
+            final Recorder r = new Recorder();
+            int submitted = 0;
+            int maxInFlight = 0;
+            for (int i = 0; i < 24; i++)
+            {
+                final AlignedMemory b = buffers[i % BUFFERS];
+                if (i % BUFFERS == 0)
+                {
+                    drain(tier, r, submitted); // the buffers' earlier writes have completed
+                }
+                Blocks.fill(b.newBuffer(), i, length(i));
+                DiskStatus s;
+                while ((s = tier.submitWrite(Blocks.idHi(i), Blocks.idLo(i), Blocks.SALT, b.address(), length(i), i)) ==
+                    DiskStatus.BUSY)
+                {
+                    tier.pollCompletions(r, Integer.MAX_VALUE);
+                }
+                assertEquals(DiskStatus.SUBMITTED, s);
+                submitted++;
+                maxInFlight = Math.max(maxInFlight, tier.inFlight());
+            }
+            drain(tier, r, submitted);
+            assertTrue(maxInFlight > 1, "several I/Os were in flight at once: " + maxInFlight);
+            for (int i = 0; i < 24; i++)
+            {
+                assertEquals(DiskStatus.OK, r.writes[i], "write " + i);
+                assertTrue(tier.contains(Blocks.idHi(i), Blocks.idLo(i)));
+            }
+            assertEquals(0, tier.inFlight());
+            // Reads, many in flight, each into its own buffer.
+            final Recorder rr = new Recorder();
+            for (int i = 0; i < BUFFERS; i++)
+            {
+                assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, i, buffers[i]));
+            }
+            drain(tier, rr, BUFFERS);
+            for (int i = 0; i < BUFFERS; i++)
+            {
+                assertEquals(DiskStatus.OK, rr.reads[i], "read " + i);
+                assertTrue(Blocks.matches(buffers[i].newBuffer(), i, length(i), scratch.newBuffer()), "block " + i);
+            }
+            // The synchronous path reads what the asynchronous one wrote (same checksum), and vice versa.
+            final DiskStatus sync = tier.read(Blocks.idHi(20), Blocks.idLo(20), Blocks.SALT, buffers[0].address(),
+                buffers[0].length());
+            assertEquals(DiskStatus.OK, sync);
+            assertTrue(Blocks.matches(buffers[0].newBuffer(), 20, length(20), scratch.newBuffer()));
+            assertEquals(24, tier.counter(DiskCounter.WRITES));
+        }
+    }
+
+    private static DiskStatus submitReadUntilAccepted(final DiskTier tier, final Recorder r, final int i,
+                                                      final AlignedMemory into)
+    {
+        DiskStatus s;
+        while ((s = tier.submitRead(Blocks.idHi(i), Blocks.idLo(i), Blocks.SALT, into.address(), into.length(), i)) ==
+            DiskStatus.BUSY)
+        {
+            tier.pollCompletions(r, Integer.MAX_VALUE);
+        }
+        return s;
+    }
+
+    @Test
+    void aFailedOrTornPartFailsTheWholeBlockAndNothingWrongIsServed() throws Exception
+    {
+        final long seed = System.nanoTime();
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(seed, 60, 60, 60);
+        final String why = "seed " + seed;
+        final int blocks = 60;
+        try (DiskTier tier = DiskTier.open(config(blocks, 8), io -> new FaultySlotIoDouble(io, faults)))
+        {
+            final Recorder w = new Recorder();
+            for (int i = 0; i < blocks; i++)
+            {
+                if (i % BUFFERS == 0)
+                {
+                    drain(tier, w, i); // the buffers' earlier writes have completed
+                }
+                final AlignedMemory b = buffers[i % BUFFERS];
+                Blocks.fill(b.newBuffer(), i, length(i));
+                submitWrite(tier, w, i, b);
+            }
+            drain(tier, w, blocks);
+            int failedWrites = 0;
+            for (int i = 0; i < blocks; i++)
+            {
+                final boolean ok = w.writes[i] == DiskStatus.OK;
+                failedWrites += ok ? 0 : 1;
+                assertEquals(ok, tier.contains(Blocks.idHi(i), Blocks.idLo(i)), "a failed write is a miss, " + why);
+            }
+            // Read every block several times, a batch of BUFFERS in flight: each OK carries exactly its bytes.
+            int served = 0;
+            int refused = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                for (int first = 0; first < blocks; first += BUFFERS)
+                {
+                    final Recorder r = new Recorder();
+                    final int n = Math.min(BUFFERS, blocks - first);
+                    for (int k = 0; k < n; k++)
+                    {
+                        final int i = first + k;
+                        buffers[k].newBuffer().setMemory(0, buffers[k].length(), (byte)0);
+                        final DiskStatus s = submitReadUntilAccepted(tier, r, i, buffers[k]);
+                        if (s != DiskStatus.SUBMITTED)
+                        {
+                            assertEquals(DiskStatus.MISS, s, why);
+                            r.reads[i] = DiskStatus.MISS;
+                            r.completed++;
+                        }
+                    }
+                    drain(tier, r, n);
+                    for (int k = 0; k < n; k++)
+                    {
+                        final int i = first + k;
+                        if (r.reads[i] == DiskStatus.OK)
+                        {
+                            served++;
+                            assertTrue(Blocks.matches(buffers[k].newBuffer(), i, length(i), scratch.newBuffer()),
+                                "block " + i + " was served with wrong bytes, " + why);
+                        }
+                        else
+                        {
+                            refused++;
+                        }
+                    }
+                }
+            }
+            assertTrue(faults.injected.get() > 0, "faults were injected, " + why);
+            assertTrue(failedWrites > 0 || tier.counter(DiskCounter.CORRUPT_SLOTS) > 0 || refused > 0, why);
+            assertTrue(served > 0, "some blocks were served, " + why);
+            assertEquals(0, tier.inFlight());
+        }
+        assertFalse(faults.closedUnderRunningIo, why);
+    }
+
+    @Test
+    void everyServedBlockCarriesItsOwnBytesUnderInjectedFaults() throws Exception
+    {
+        // One block per buffer, read in flight together, verified as each completes.
+        final long seed = System.nanoTime() ^ 0x5EED;
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(seed, 50, 50, 100);
+        final String why = "seed " + seed;
+        try (DiskTier tier = DiskTier.open(config(BUFFERS, 8), io -> new FaultySlotIoDouble(io, faults)))
+        {
+            int served = 0;
+            for (int round = 0; round < 6; round++)
+            {
+                final Recorder w = new Recorder();
+                for (int i = 0; i < BUFFERS; i++)
+                {
+                    if (!tier.contains(Blocks.idHi(i), Blocks.idLo(i)))
+                    {
+                        Blocks.fill(buffers[i].newBuffer(), i, length(i));
+                        submitWrite(tier, w, i, buffers[i]);
+                    }
+                    else
+                    {
+                        w.completed++;
+                    }
+                }
+                drain(tier, w, BUFFERS);
+                final Recorder r = new Recorder();
+                for (int i = 0; i < BUFFERS; i++)
+                {
+                    buffers[i].newBuffer().setMemory(0, buffers[i].length(), (byte)0);
+                    final DiskStatus s = submitReadUntilAccepted(tier, r, i, buffers[i]);
+                    if (s != DiskStatus.SUBMITTED)
+                    {
+                        r.reads[i] = s;
+                        r.completed++;
+                    }
+                }
+                drain(tier, r, BUFFERS);
+                for (int i = 0; i < BUFFERS; i++)
+                {
+                    if (r.reads[i] == DiskStatus.OK)
+                    {
+                        served++;
+                        assertTrue(Blocks.matches(buffers[i].newBuffer(), i, length(i), scratch.newBuffer()),
+                            "block " + i + " was served with wrong bytes, " + why);
+                    }
+                }
+            }
+            assertTrue(served > 0, why);
+            assertTrue(faults.injected.get() > 0, why);
+        }
+        assertFalse(faults.closedUnderRunningIo, why);
+    }
+
+    private static void submitWrite(final DiskTier tier, final Recorder r, final int i, final AlignedMemory b)
+    {
+        DiskStatus s;
+        while ((s = tier.submitWrite(Blocks.idHi(i), Blocks.idLo(i), Blocks.SALT, b.address(), length(i), i)) ==
+            DiskStatus.BUSY)
+        {
+            tier.pollCompletions(r, Integer.MAX_VALUE);
+        }
+        assertEquals(DiskStatus.SUBMITTED, s);
+    }
+
+    @Test
+    void closeWaitsForRunningIosBeforeReleasingTheirContexts() throws Exception
+    {
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(1, 0, 0, 0);
+        final DiskTier tier = DiskTier.open(config(8, 4), io -> new FaultySlotIoDouble(io, faults));
+        final Recorder r = new Recorder();
+        final CountDownLatch gate = new CountDownLatch(1);
+        faults.started = new CountDownLatch(4);
+        faults.gate = gate;
+        for (int i = 0; i < 4; i++)
+        {
+            Blocks.fill(buffers[i].newBuffer(), i, MIB / 2);
+            assertEquals(DiskStatus.SUBMITTED,
+                tier.submitWrite(Blocks.idHi(i), Blocks.idLo(i), Blocks.SALT, buffers[i].address(), MIB / 2, i));
+        }
+        assertEquals(DiskStatus.BUSY,
+            tier.submitWrite(Blocks.idHi(9), Blocks.idLo(9), Blocks.SALT, buffers[5].address(), MIB / 2, 9));
+        faults.started.await(); // all four I/Os are inside the SlotIo, held at the gate
+        final Thread closer = new Thread(tier::close, "closer");
+        closer.start();
+        while (closer.getState() != Thread.State.WAITING && closer.isAlive())
+        {
+            Thread.onSpinWait(); // until close() waits for the I/O threads
+        }
+        assertTrue(closer.isAlive(), "close returned while four I/Os were running");
+        assertEquals(4, faults.running.get());
+        gate.countDown();
+        closer.join();
+        assertFalse(faults.closedUnderRunningIo, "an I/O context was closed under a running I/O");
+        assertEquals(0, faults.running.get());
+        // The completions stay collectable after close: the writes landed but are not acknowledged.
+        tier.pollCompletions(r, Integer.MAX_VALUE);
+        assertEquals(4, r.completed);
+        for (int i = 0; i < 4; i++)
+        {
+            assertEquals(DiskStatus.CLOSED, r.writes[i]);
+        }
+    }
+
+    @Test
+    void anEvictionDuringAReadFreesTheSlotOnlyAfterTheReadCompleted() throws Exception
+    {
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(1, 0, 0, 0);
+        try (DiskTier tier = DiskTier.open(config(4, 4), io -> new FaultySlotIoDouble(io, faults)))
+        {
+            final Recorder w = new Recorder();
+            Blocks.fill(buffers[0].newBuffer(), 0, length(0));
+            submitWrite(tier, w, 0, buffers[0]);
+            drain(tier, w, 1);
+            assertEquals(DiskStatus.OK, w.writes[0]);
+            final int free = tier.freeSlots();
+            final CountDownLatch gate = new CountDownLatch(1);
+            faults.started = new CountDownLatch(1);
+            faults.gate = gate;
+            final Recorder r = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, tier.submitRead(Blocks.idHi(0), Blocks.idLo(0), Blocks.SALT,
+                buffers[1].address(), buffers[1].length(), 0));
+            faults.started.await();
+            assertTrue(tier.evict(Blocks.idHi(0), Blocks.idLo(0)));
+            assertFalse(tier.contains(Blocks.idHi(0), Blocks.idLo(0)));
+            assertEquals(free, tier.freeSlots(), "the slot stays out of the free stack while a read runs into it");
+            assertEquals(0, tier.size());
+            faults.gate = null;
+            gate.countDown();
+            drain(tier, r, 1);
+            assertEquals(DiskStatus.OK, r.reads[0], "the read that started before the eviction completes");
+            assertEquals(free + 1, tier.freeSlots());
+        }
+    }
+
+    @Test
+    void queueDepthAndPartSizeAreValidatedNamingTheKey()
+    {
+        final IllegalArgumentException depth = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> config(4, 0));
+        assertTrue(depth.getMessage().startsWith("g3.queue-depth"), depth.getMessage());
+        final IllegalArgumentException part = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> DiskTierConfig.posix(root, 4, MAX).withQueueDepth(4, 12345));
+        assertTrue(part.getMessage().startsWith("g3.part-bytes"), part.getMessage());
+        assertEquals(16, DiskTierConfig.fromMap(java.util.Map.of("g3.root", root.toString(), "g3.slot-count", "4",
+            "g3.max-payload-bytes", "4096", "g3.queue-depth", "16")).queueDepth());
+    }
+
+    @Test
+    void partSumsOfAnyTilingAddUpToThePayloadChecksum()
+    {
+        final UnsafeBuffer b = buffers[0].newBuffer();
+        Blocks.fill(b, 7, MAX);
+        final long whole = SlotHeaderLayout.payloadSum(buffers[0].address(), MAX);
+        final long a = SlotHeaderLayout.partSum(buffers[0].address(), 0, MIB);
+        final long c = SlotHeaderLayout.partSum(buffers[0].address(), MIB, MAX - MIB);
+        assertEquals(whole, a + c);
+        final long d = SlotHeaderLayout.partSum(buffers[0].address(), 0, 2L * MIB);
+        final long e = SlotHeaderLayout.partSum(buffers[0].address(), 2L * MIB, MAX - 2L * MIB);
+        assertEquals(whole, d + e);
+        b.putByte(MIB + 5, (byte)~b.getByte(MIB + 5));
+        assertFalse(whole == SlotHeaderLayout.payloadSum(buffers[0].address(), MAX), "a flipped byte changes the sum");
+    }
+}
