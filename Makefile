@@ -6,6 +6,7 @@
 #   make bench-quick     the perf gate's quick set, measured and printed (about 3 minutes)
 #   make perf-gate       the quick set compared with perf/baseline.json; fails on a regression
 #   make perf-baseline   measures the quick set RUNS times (default 3) and rewrites perf/baseline.json
+#   make bench-remote    G4 on Redis vs redis-benchmark and lookup vs PING (ARGS go to RemoteBench)
 
 MVN ?= mvn
 PYTHON ?= python3
@@ -21,10 +22,11 @@ BUILT := tools/target/.kvbm4j-built
 # The benchmarks' jar, and what it is built from (perf and the modules it depends on).
 PERF_JAR := perf/target/kvbm4j-perf.jar
 PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom.xml journal/pom.xml \
-	client/pom.xml server/pom.xml observe/pom.xml perf/pom.xml tiers/src/main gds/src/main engine/src/main \
-	journal/src/main client/src/main server/src/main observe/src/main perf/src/main -type f 2>/dev/null)
+	client/pom.xml server/pom.xml observe/pom.xml remote/pom.xml perf/pom.xml tiers/src/main gds/src/main \
+	engine/src/main journal/src/main client/src/main server/src/main observe/src/main remote/src/main perf/src/main \
+	-type f 2>/dev/null)
 
-.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk fuzz soak
+.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote fuzz soak
 
 build: $(BUILT)
 
@@ -63,6 +65,10 @@ perf-gate: perf-build
 
 perf-baseline: perf-build
 	$(PYTHON) perf/gate.py baseline --runs $(RUNS)
+
+# G4 remote tier (Redis) vs redis-benchmark, same server, same run (installs redis-server if missing); docs/PERF.md.
+bench-remote:
+	perf/bench-remote.sh $(ARGS)
 
 # G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
 bench-disk:
