@@ -210,6 +210,9 @@ public final class RingWriter
             final BlockEvent e = pipeline.event(next++);
             e.type = BlockEventType.NOOP;
             e.count = 0;
+            e.requestId = 0;
+            e.tick = runTick; // the claim's time, so no stale or zero time reaches a handler
+            e.timeNanos = runTime;
         }
         final long first = lo;
         lo = -1;

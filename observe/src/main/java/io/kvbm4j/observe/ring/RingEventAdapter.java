@@ -59,7 +59,10 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
     @Override
     public void onEvent(final BlockEvent event, final long sequence, final boolean endOfBatch)
     {
-        lastTime = event.timeNanos;
+        if (event.type != io.kvbm4j.pipeline.BlockEventType.NOOP)
+        {
+            lastTime = event.timeNanos; // a NOOP filler carries no time of its own
+        }
         final int n = event.count;
         switch (event.type)
         {
