@@ -39,12 +39,6 @@ public final class TierPools
         return pools[tier.ordinal()];
     }
 
-    /** Residency bits of the tiers with a pool. */
-    public int presentTiers()
-    {
-        return present;
-    }
-
     /**
      * Residency bits ({@link Tier#bit()}) of the tiers other than {@code except} whose pool has the block
      * registered: one index probe per other configured tier.
