@@ -6,7 +6,8 @@ replay ROUTER for everything from sequence 0, then reads live batches until the 
 replay answers 0..first-1 (and more) contiguously and ends with the -1 marker, batches seen both ways are
 byte-identical. Decodes every payload twice, with msgpack (the raw structure, asserted field by field)
 and with msgspec typed structs shaped like vLLM's, and prints one line per block:
-    B <seq> <Stored|Removed|Cleared> <medium> <hash> <parent hash or -> <token count> <block size>
+    B <seq> <Stored|Removed|Cleared> <medium> <hash> <parent hash or -> <token count> <block size> <tokens or ->
+(token count and tokens per block: BlockStored's token_ids, which hold block_size tokens per block or none)
 then "OK <batches> <blocks>". Exit status 1 with a message on any failure.
 """
 import argparse
@@ -206,17 +207,24 @@ def main():
                 parent = "-" if e.parent_block_hash is None else hash_text(e.parent_block_hash, args.hash)
                 if e.lora_id is not None or e.lora_name is not None:
                     fail("lora fields set")
-                for h in e.block_hashes:
-                    print(f"B {s} Stored {e.medium} {hash_text(h, args.hash)} {parent} {len(e.token_ids)} "
-                          f"{e.block_size}")
+                n = len(e.block_hashes)
+                if len(e.token_ids) not in (0, n * e.block_size):
+                    fail(f"BlockStored of {n} blocks of {e.block_size} carries {len(e.token_ids)} token ids")
+                if any(not isinstance(t, int) or t < 0 for t in e.token_ids):
+                    fail(f"token ids {e.token_ids[:8]!r} are not non-negative integers")
+                for j, h in enumerate(e.block_hashes):
+                    own = e.token_ids[j * e.block_size:(j + 1) * e.block_size]
+                    text = ",".join(str(t) for t in own) if own else "-"
+                    print(f"B {s} Stored {e.medium} {hash_text(h, args.hash)} {parent} {len(own)} "
+                          f"{e.block_size} {text}")
                     parent = hash_text(h, args.hash)
                     blocks += 1
             elif name.startswith("BlockRemoved"):
                 for h in e.block_hashes:
-                    print(f"B {s} Removed {e.medium} {hash_text(h, args.hash)} - 0 0")
+                    print(f"B {s} Removed {e.medium} {hash_text(h, args.hash)} - 0 0 -")
                     blocks += 1
             else:
-                print(f"B {s} Cleared - - - 0 0")
+                print(f"B {s} Cleared - - - 0 0 -")
     print(f"OK {end['seq'] + 1} {blocks} first-live {first_live}", flush=True)
 
 

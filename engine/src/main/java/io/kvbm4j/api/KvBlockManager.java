@@ -193,6 +193,29 @@ public interface KvBlockManager extends AutoCloseable
     }
 
     /**
+     * {@link #commit(int[], int, BlockIds, int, long)} with the blocks' token ids: block i's
+     * {@link #blockTokens()} tokens are {@code tokens[tokenOffset + i * blockTokens() ..)}. The manager copies
+     * them (no reference is kept) into a bounded token ring so that KV events can carry them ({@code token_ids} of
+     * vLLM's BlockStored, which routers that hash tokens themselves, such as Dynamo's, need). The ids are the
+     * caller's, as in the bare commit (compute them with {@code BlockHasher} from the same tokens, or elsewhere);
+     * a deduplicated block's tokens are not sent again. Without a token ring (no KV events configured) this is the
+     * bare commit.
+     *
+     * @return n, or a negative {@link Status} ({@link Status#INVALID_ARGUMENT} when {@code tokens} is shorter than
+     * {@code tokenOffset + n * blockTokens()}).
+     */
+    default int commit(
+        final int[] slots, final int n, final BlockIds ids, final int firstIndex, final long requestId,
+        final int[] tokens, final int tokenOffset)
+    {
+        if (n < 0 || tokenOffset < 0 || (long)tokenOffset + (long)n * blockTokens() > tokens.length)
+        {
+            return Status.INVALID_ARGUMENT;
+        }
+        return commit(slots, n, ids, firstIndex, requestId);
+    }
+
+    /**
      * Releases {@code n} references in one call (a slot may appear as often as the caller holds it), with one
      * ring claim and one RELEASE run. Never answers {@link Status#BACK_PRESSURED}: see {@link #release(int)}.
      *

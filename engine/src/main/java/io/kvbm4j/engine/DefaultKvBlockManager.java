@@ -23,6 +23,7 @@ import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.pipeline.RingWriter;
+import io.kvbm4j.pipeline.TokenRing;
 import io.kvbm4j.pool.BlockPool;
 import io.kvbm4j.pool.PoolInvariants;
 import io.kvbm4j.tiers.memory.SlotMemory;
@@ -59,6 +60,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
     private final int blockTokens;
     private final AccessHistory history;
     private final List<AutoCloseable> closeAfter;
+    /** Where token-carrying commits copy their tokens for the ring handlers, or null (none configured). */
+    private final TokenRing tokenRing;
     /** Tier transfers (G1↔G2, G3 below), or null when G1 has no memory or G2 is off. */
     private final TierTransfers transfers;
     /** Frees the G1 memory kvbm4j allocated (after transfers stopped). */
@@ -73,8 +76,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
     DefaultKvBlockManager(
         final EngineConfig config, final Sequencer seq, final SlotMemory g1Memory, final SlotMemory g2Memory,
         final TierTransfers transfers, final EventPipeline pipeline, final MetadataStore metadata,
-        final AccessHistory history, final List<AutoCloseable> closeAfter, final Runnable closeMemory)
+        final AccessHistory history, final List<AutoCloseable> closeAfter, final Runnable closeMemory,
+        final TokenRing tokenRing)
     {
+        this.tokenRing = tokenRing;
         this.config = config;
         this.seq = seq;
         this.g1 = seq.pools.get(Tier.G1);
@@ -355,6 +360,14 @@ public final class DefaultKvBlockManager implements KvBlockManager
     @Override
     public int commit(final int[] slots, final int n, final BlockIds ids, final int firstIndex, final long requestId)
     {
+        return commit(slots, n, ids, firstIndex, requestId, null, 0);
+    }
+
+    @Override
+    public int commit(
+        final int[] slots, final int n, final BlockIds ids, final int firstIndex, final long requestId,
+        final int[] tokens, final int tokenOffset)
+    {
         assert ownedByCaller() : "called from " + Thread.currentThread() + ", owned by " + owner;
         if (closed)
         {
@@ -365,7 +378,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
             transfers.beforeCall(false);
         }
         if (n < 0 || n > slots.length || firstIndex < 0 || firstIndex + n > ids.size() ||
-            RingWriter.entriesFor(n) > writer.maxEntries())
+            RingWriter.entriesFor(n) > writer.maxEntries() ||
+            (tokens != null && (tokenOffset < 0 || (long)tokenOffset + (long)n * blockTokens > tokens.length)))
         {
             return fail(Status.INVALID_ARGUMENT);
         }
@@ -408,6 +422,9 @@ public final class DefaultKvBlockManager implements KvBlockManager
             return fail(Status.BACK_PRESSURED);
         }
         final long t = seq.nextTick();
+        // after the claim: a refused call leaves the token ring untouched
+        final long tokenBase = tokens == null || tokenRing == null ? -1 :
+            tokenRing.write(tokens, tokenOffset, n * blockTokens);
         writer.run(BlockEventType.STORED, Tier.G1, requestId, t, seq.now());
         for (int i = 0; i < n; i++)
         {
@@ -416,6 +433,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
             final int held = g1.commit(slot, ids.hi(index), ids.lo(index), index == 0 ? 0 : ids.hi(index - 1),
                 index == 0 ? 0 : ids.lo(index - 1), index, blockTokens, t);
             stored(held, slot);
+            if (tokenBase >= 0)
+            {
+                writer.tokens(tokenBase + (long)i * blockTokens);
+            }
             slots[i] = held;
         }
         writer.publish();
@@ -679,6 +700,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
     public MetadataStore metadata()
     {
         return metadata;
+    }
+
+    /** The token ring that token-carrying commits write, or null when none was configured. */
+    public TokenRing tokenRing()
+    {
+        return tokenRing;
     }
 
     /** Free ring entries now. */

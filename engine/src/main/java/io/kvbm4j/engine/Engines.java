@@ -27,6 +27,7 @@ import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
 import io.kvbm4j.pipeline.RingWriter;
+import io.kvbm4j.pipeline.TokenRing;
 import io.kvbm4j.pool.TierPools;
 import io.kvbm4j.api.BlockState;
 import io.kvbm4j.policy.AdmissionPolicy;
@@ -79,10 +80,21 @@ public final class Engines
         private AdmissionPolicy admission;
         private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
         private boolean transferInvoker;
+        private TokenRing tokenRing;
 
         private Builder(final EngineConfig config)
         {
             this.config = config;
+        }
+
+        /**
+         * The ring that token-carrying commits copy their tokens into, for handlers that send them on (the KV-event
+         * publisher); without one those commits keep no tokens.
+         */
+        public Builder tokenRing(final TokenRing ring)
+        {
+            this.tokenRing = ring;
+            return this;
         }
 
         /** Adds a ring handler; it runs on its own thread and sees every event in ring order. */
@@ -334,7 +346,7 @@ public final class Engines
                     }
                 };
                 final DefaultKvBlockManager manager = new DefaultKvBlockManager(config, sequencer, g1Memory, g2Memory,
-                    transfers, pipeline, metadata, accessHistory, List.copyOf(closeAfter), closeMemory);
+                    transfers, pipeline, metadata, accessHistory, List.copyOf(closeAfter), closeMemory, tokenRing);
                 return manager;
             }
             catch (final RuntimeException ex)

@@ -60,6 +60,11 @@ public final class BlockEvent
      * on STORED and REMOVED: lets the metadata handler write or drop a record without reading it first.
      */
     public final int[] otherTiers = new int[RUN];
+    /**
+     * On a G1 STORED block registered with its tokens: the position of its {@code blockTokens} tokens in the
+     * manager's {@link TokenRing}; -1 otherwise (a bare-id registration, or no token ring configured).
+     */
+    public final long[] tokenPos = new long[RUN];
 
     /** The tier as an enum. */
     public Tier tier()

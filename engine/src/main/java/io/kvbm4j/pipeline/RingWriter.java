@@ -199,6 +199,13 @@ public final class RingWriter
         e.aux[i] = aux;
         e.flags[i] = flags;
         e.otherTiers[i] = otherTiers;
+        e.tokenPos[i] = -1;
+    }
+
+    /** The block just {@link #add}ed carries the tokens at {@code position} of the manager's {@link TokenRing}. */
+    public void tokens(final long position)
+    {
+        current.tokenPos[current.count - 1] = position;
     }
 
     /** Publishes everything claimed; entries not written carry NOOP. */

@@ -18,6 +18,7 @@ import io.kvbm4j.observe.metrics.EngineMetrics;
 import io.kvbm4j.observe.metrics.MetricsSettings;
 import io.kvbm4j.observe.mrc.MissRatioCurves;
 import io.kvbm4j.observe.ring.RingEventAdapter;
+import io.kvbm4j.pipeline.TokenRing;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -45,11 +46,13 @@ public final class Observability implements AutoCloseable
     private final MissRatioCurves curves;
     private final EngineMetrics metrics;
     private final HTTPServer server;
+    private final RingEventAdapter adapter;
 
     private Observability(
         final KvEventPublisher publisher, final ResidencyCounts residency, final MissRatioCurves curves,
-        final EngineMetrics metrics, final HTTPServer server)
+        final EngineMetrics metrics, final HTTPServer server, final RingEventAdapter adapter)
     {
+        this.adapter = adapter;
         this.publisher = publisher;
         this.residency = residency;
         this.curves = curves;
@@ -68,14 +71,27 @@ public final class Observability implements AutoCloseable
         final MetricsSettings metricsSettings = MetricsSettings.parse(config.section("metrics"), config.source());
         if (!events.enabled() && !metricsSettings.enabled())
         {
-            return new Observability(null, null, null, null, null);
+            return new Observability(null, null, null, null, null, null);
         }
         KvEventPublisher publisher = null;
         try
         {
+            TokenRing tokenRing = null;
             if (events.enabled())
             {
                 publisher = new KvEventPublisher(events, config.blockTokens(), config.source());
+                if (events.tokenBufferBlocks() > 0)
+                {
+                    final long tokens = (long)events.tokenBufferBlocks() * config.blockTokens();
+                    if (tokens > (1 << 28))
+                    {
+                        throw new ConfigException(config.source() + ": kv-events.token-buffer-blocks: " +
+                            events.tokenBufferBlocks() + " blocks of " + config.blockTokens() + " tokens exceed 2^28 " +
+                            "tokens (1 GiB)");
+                    }
+                    tokenRing = new TokenRing(TokenRing.capacityFor(tokens));
+                    builder.tokenRing(tokenRing);
+                }
             }
             final ResidencyCounts residency = new ResidencyCounts();
             final List<KvEventSink> sinks = new ArrayList<>();
@@ -96,11 +112,13 @@ public final class Observability implements AutoCloseable
                 curves = new MissRatioCurves(metricsSettings.mrcRate(), 0x6b76626d346aL, capacities, 1_000_000_000L);
                 sinks.add(curves);
             }
+            final RingEventAdapter adapter = new RingEventAdapter(tokenRing, config.blockTokens(),
+                sinks.toArray(new KvEventSink[0]));
             EngineMetrics metrics = null;
             HTTPServer server = null;
             if (metricsSettings.enabled())
             {
-                metrics = new EngineMetrics(config, residency, publisher, curves);
+                metrics = new EngineMetrics(config, residency, publisher, curves, adapter);
                 final PrometheusRegistry registry = new PrometheusRegistry();
                 metrics.register(registry);
                 try
@@ -115,8 +133,8 @@ public final class Observability implements AutoCloseable
                         ex);
                 }
             }
-            builder.handler(new RingEventAdapter(sinks.toArray(new KvEventSink[0])));
-            return new Observability(publisher, residency, curves, metrics, server);
+            builder.handler(adapter);
+            return new Observability(publisher, residency, curves, metrics, server, adapter);
         }
         catch (final RuntimeException ex)
         {
@@ -141,6 +159,12 @@ public final class Observability implements AutoCloseable
     public KvEventPublisher publisher()
     {
         return publisher;
+    }
+
+    /** The ring handler feeding the sinks (token counters), or null when observation is off. */
+    public RingEventAdapter adapter()
+    {
+        return adapter;
     }
 
     /** The miss-ratio curves, or null when off. */

@@ -10,6 +10,9 @@ import io.kvbm4j.engine.DefaultKvBlockManager;
  * A small deterministic serving loop for tests: requests of a shared prefix (one of a few families) and a
  * unique tail, each matched, the missing blocks allocated, filled, completed and registered, then released.
  * Enough to register, evict, offload and hit blocks in every configured tier.
+ *
+ * <p>With tokens on, requests of families 0..3 commit their new blocks with tokens ({@link #tokensOf}, a function of
+ * the block id) and families 4..5 register by bare id, so a run has both kinds.
  */
 public final class TinyServing
 {
@@ -18,12 +21,40 @@ public final class TinyServing
     private final BlockIds ids = new BlockIds(64);
     private final int[] held = new int[64];
     private final int[] fresh = new int[64];
+    private final boolean withTokens;
+    private final int[] tokens;
+    /** Low id halves of the blocks of token families. */
+    private final java.util.Set<Long> tokenBlocks = new java.util.HashSet<>();
     private long request;
 
     public TinyServing(final DefaultKvBlockManager manager, final long seed)
     {
+        this(manager, seed, false);
+    }
+
+    public TinyServing(final DefaultKvBlockManager manager, final long seed, final boolean withTokens)
+    {
         this.manager = manager;
         this.random = new Random(seed);
+        this.withTokens = withTokens;
+        this.tokens = new int[64 * manager.blockTokens()];
+    }
+
+    /** The tokens of the block whose id's low half is {@code idLo} (any block size). */
+    public static int[] tokensOf(final long idLo, final int blockTokens)
+    {
+        final int[] t = new int[blockTokens];
+        for (int i = 0; i < blockTokens; i++)
+        {
+            t[i] = (int)(mix(idLo + i) >>> 44); // vocabulary-sized, never negative
+        }
+        return t;
+    }
+
+    /** Whether the block whose id's low half is {@code idLo} is committed with its tokens. */
+    public boolean committedWithTokens(final long idLo)
+    {
+        return tokenBlocks.contains(idLo);
     }
 
     /** Serves {@code n} requests one after another. */
@@ -70,6 +101,14 @@ public final class TinyServing
             ids.add(mix(lo + 1), lo);
         }
         final int count = ids.size();
+        final boolean tokenFamily = withTokens && family < 4;
+        if (tokenFamily)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                tokenBlocks.add(ids.lo(b));
+            }
+        }
         int k = manager.match(ids, count, id, held);
         if (k < 0)
         {
@@ -80,7 +119,18 @@ public final class TinyServing
         if (missing > 0)
         {
             final int allocated = manager.allocate(missing, id, fresh);
-            if (allocated > 0)
+            if (allocated > 0 && tokenFamily)
+            {
+                final int bt = manager.blockTokens();
+                for (int j = 0; j < allocated; j++)
+                {
+                    System.arraycopy(tokensOf(ids.lo(k + j), bt), 0, tokens, j * bt, bt);
+                }
+                check(manager.commit(fresh, allocated, ids, k, id, tokens, 0), "commit");
+                System.arraycopy(fresh, 0, held, k, allocated);
+                n = allocated;
+            }
+            else if (allocated > 0)
             {
                 for (int j = 0; j < allocated; j++)
                 {

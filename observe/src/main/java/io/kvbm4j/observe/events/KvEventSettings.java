@@ -40,12 +40,14 @@ public final class KvEventSettings
     private final String[] media;
     private final int batchEvents;
     private final int highWaterMark;
+    private final int tokenBufferBlocks;
 
     public KvEventSettings(
         final String endpoint, final String topic, final Encoding encoding, final HashForm hash,
         final String replayEndpoint, final int bufferBatches, final int dataParallelRank, final String[] media,
-        final int batchEvents, final int highWaterMark)
+        final int batchEvents, final int highWaterMark, final int tokenBufferBlocks)
     {
+        this.tokenBufferBlocks = tokenBufferBlocks;
         this.endpoint = endpoint;
         this.topic = topic;
         this.encoding = encoding;
@@ -63,7 +65,7 @@ public final class KvEventSettings
         final String endpoint, final String replayEndpoint, final Encoding encoding, final HashForm hash)
     {
         return new KvEventSettings(endpoint, "", encoding, hash, replayEndpoint, 10_000, 0,
-            new String[] {"GPU", "CPU", "DISK", "REMOTE"}, 512, 100_000);
+            new String[] {"GPU", "CPU", "DISK", "REMOTE"}, 512, 100_000, 16_384);
     }
 
     /**
@@ -113,7 +115,8 @@ public final class KvEventSettings
         }
         return new KvEventSettings(endpoint, k.text("topic"), encoding, hash, replay,
             k.integer("buffer-batches", 1, 10_000_000), k.integer("data-parallel-rank", 0, 65_535), media,
-            k.integer("batch-events", 1, 1 << 20), k.integer("high-water-mark", 1, Integer.MAX_VALUE));
+            k.integer("batch-events", 1, 1 << 20), k.integer("high-water-mark", 1, Integer.MAX_VALUE),
+            k.integer("token-buffer-blocks", 0, 1 << 22));
     }
 
     /** vLLM's endpoint forms: tcp://*:PORT, tcp://HOST:PORT, tcp://[::]:PORT, ipc://PATH, inproc://NAME. */
@@ -211,6 +214,12 @@ public final class KvEventSettings
     public int highWaterMark()
     {
         return highWaterMark;
+    }
+
+    /** Blocks of tokens the token ring keeps; 0 = no tokens sent. */
+    public int tokenBufferBlocks()
+    {
+        return tokenBufferBlocks;
     }
 
     @Override

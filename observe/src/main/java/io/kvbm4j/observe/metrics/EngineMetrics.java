@@ -11,6 +11,7 @@ import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.observe.events.KvEventPublisher;
 import io.kvbm4j.observe.events.ResidencyCounts;
 import io.kvbm4j.observe.mrc.MissRatioCurves;
+import io.kvbm4j.observe.ring.RingEventAdapter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,12 +29,14 @@ public final class EngineMetrics
     private final ResidencyCounts residency;
     private final KvEventPublisher publisher;
     private final MissRatioCurves curves;
+    private final RingEventAdapter adapter;
     private volatile DefaultKvBlockManager manager;
 
     public EngineMetrics(
         final EngineConfig config, final ResidencyCounts residency, final KvEventPublisher publisher,
-        final MissRatioCurves curves)
+        final MissRatioCurves curves, final RingEventAdapter adapter)
     {
+        this.adapter = adapter;
         this.config = config;
         this.residency = residency;
         this.publisher = publisher;
@@ -156,6 +159,12 @@ public final class EngineMetrics
                 null, null, new ToDoubleFunction[] {x -> publisher.droppedBatches()});
             counterFn(registry, "kvbm4j_kv_event_replay_requests_total", "Replay requests answered.", null, null,
                 new ToDoubleFunction[] {x -> publisher.replayRequests()});
+            counterFn(registry, "kvbm4j_kv_event_token_blocks_total", "Blocks whose BlockStored carried their " +
+                "token_ids (committed with tokens).", null, null,
+                new ToDoubleFunction[] {x -> adapter == null ? 0 : adapter.tokenBlocks()});
+            counterFn(registry, "kvbm4j_kv_event_tokens_lost_blocks_total", "Blocks committed with tokens that went " +
+                "out with token_ids [] because the token ring had been overwritten (kv-events.token-buffer-blocks).",
+                null, null, new ToDoubleFunction[] {x -> adapter == null ? 0 : adapter.tokensLost()});
         }
         if (curves != null && curves.tiers().length > 0)
         {

@@ -1,10 +1,13 @@
 package io.kvbm4j.observe.ring;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import com.lmax.disruptor.EventHandler;
 
 import io.kvbm4j.api.Tier;
 import io.kvbm4j.observe.events.KvEventSink;
 import io.kvbm4j.pipeline.BlockEvent;
+import io.kvbm4j.pipeline.TokenRing;
 
 /**
  * The observe module's only contact with the engine's ring: a ring handler that turns block events into
@@ -20,10 +23,15 @@ import io.kvbm4j.pipeline.BlockEvent;
  * REMOVED                        removed(tier)         evicted, or dropped after a failed verification
  * everything else                nothing
  * </pre>
- * Registrations on the ring carry no tokens yet, so BlockStored goes out with an empty {@code token_ids}.
+ * A G1 block committed with its tokens ({@link BlockEvent#tokenPos} set) goes out with them: they are read from
+ * the manager's {@link TokenRing} here, on the handler thread. When the serving thread has lapped this handler
+ * (written more than the ring holds since that commit) the tokens are gone: the block goes out with an empty
+ * {@code token_ids}, counted in {@link #tokensLost()}. Blocks registered by bare id, and blocks stored in G2/G3
+ * by a transfer, go out with an empty {@code token_ids}, as before.
  *
  * <p>Consecutive stored blocks of one tier whose parents chain (each block the child of the one before)
- * become one {@code stored} call, as vLLM sends one BlockStored per run of a request's blocks; consecutive
+ * become one {@code stored} call, as vLLM sends one BlockStored per run of a request's blocks (a run carries
+ * tokens for all its blocks or for none: a change breaks it); consecutive
  * removals from one tier become one {@code removed} call. A run ends at the end of each ring batch, so no
  * event waits.
  *
@@ -41,6 +49,13 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
     private static final int[] NO_TOKENS = new int[0];
 
     private final KvEventSink[] sinks;
+    private final TokenRing tokenRing;
+    private final int blockTokens;
+    private final int[] blockScratch;
+    private final int[] runTokens;
+    private boolean runHasTokens;
+    private final AtomicLong tokensLost = new AtomicLong();
+    private final AtomicLong tokenBlocks = new AtomicLong();
     private final long[] runHi = new long[MAX_RUN];
     private final long[] runLo = new long[MAX_RUN];
     private int runLength;
@@ -51,9 +66,35 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
     private long runParentLo;
     private long lastTime;
 
+    /** An adapter that sends no tokens (no token ring). */
     public RingEventAdapter(final KvEventSink... sinks)
     {
+        this(null, 1, sinks);
+    }
+
+    /**
+     * @param tokenRing   the manager's token ring (read for blocks committed with tokens), or null.
+     * @param blockTokens tokens per block.
+     */
+    public RingEventAdapter(final TokenRing tokenRing, final int blockTokens, final KvEventSink... sinks)
+    {
         this.sinks = sinks.clone();
+        this.tokenRing = tokenRing;
+        this.blockTokens = blockTokens;
+        this.blockScratch = new int[tokenRing == null ? 0 : blockTokens];
+        this.runTokens = new int[tokenRing == null ? 0 : MAX_RUN * blockTokens];
+    }
+
+    /** Blocks committed with tokens that went out without them: the serving thread had lapped the token ring. */
+    public long tokensLost()
+    {
+        return tokensLost.getAcquire();
+    }
+
+    /** Blocks that went out with their tokens. */
+    public long tokenBlocks()
+    {
+        return tokenBlocks.getAcquire();
     }
 
     @Override
@@ -75,7 +116,8 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
                     }
                     if (!event.has(i, BlockEvent.DEDUP))
                     {
-                        store(event.tier, event.idHi[i], event.idLo[i], event.parentHi[i], event.parentLo[i]);
+                        store(event.tier, event.idHi[i], event.idLo[i], event.parentHi[i], event.parentLo[i],
+                            event.tokenPos[i]);
                     }
                 }
                 break;
@@ -115,10 +157,20 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
         }
     }
 
-    private void store(final int tier, final long hi, final long lo, final long parentHi, final long parentLo)
+    private void store(
+        final int tier, final long hi, final long lo, final long parentHi, final long parentLo, final long tokenPos)
     {
+        boolean withTokens = false;
+        if (tokenPos >= 0 && tokenRing != null)
+        {
+            withTokens = tokenRing.read(tokenPos, blockTokens, blockScratch, 0);
+            if (!withTokens)
+            {
+                tokensLost.setRelease(tokensLost.getPlain() + 1); // lapped: the block goes out without tokens
+            }
+        }
         final boolean chained = runKind == STORED && runTier == tier && runLength < MAX_RUN &&
-            runHi[runLength - 1] == parentHi && runLo[runLength - 1] == parentLo;
+            runHasTokens == withTokens && runHi[runLength - 1] == parentHi && runLo[runLength - 1] == parentLo;
         if (!chained)
         {
             flushRun();
@@ -127,6 +179,12 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
             runHasParent = (parentHi | parentLo) != 0; // 0 is the root
             runParentHi = parentHi;
             runParentLo = parentLo;
+            runHasTokens = withTokens;
+        }
+        if (withTokens)
+        {
+            System.arraycopy(blockScratch, 0, runTokens, runLength * blockTokens, blockTokens);
+            tokenBlocks.setRelease(tokenBlocks.getPlain() + 1);
         }
         runHi[runLength] = hi;
         runLo[runLength++] = lo;
@@ -153,8 +211,8 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
             {
                 if (runKind == STORED)
                 {
-                    sink.stored(tier, runHi, runLo, runLength, runHasParent, runParentHi, runParentLo, NO_TOKENS, 0,
-                        lastTime);
+                    sink.stored(tier, runHi, runLo, runLength, runHasParent, runParentHi, runParentLo,
+                        runHasTokens ? runTokens : NO_TOKENS, runHasTokens ? runLength * blockTokens : 0, lastTime);
                 }
                 else
                 {
@@ -164,5 +222,6 @@ public final class RingEventAdapter implements EventHandler<BlockEvent>
         }
         runLength = 0;
         runKind = NONE;
+        runHasTokens = false;
     }
 }

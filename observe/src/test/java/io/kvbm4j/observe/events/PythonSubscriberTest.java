@@ -39,16 +39,24 @@ class PythonSubscriberTest
     @Test
     void subscriberDecodesArrayBatchesWithUint64HashesLiveAndByReplay() throws Exception
     {
-        run("array", "uint64", true);
+        run("array", "uint64", true, false);
     }
 
     @Test
     void subscriberDecodesMapBatchesWithByteHashesFromAConnectingPublisher() throws Exception
     {
-        run("map", "bytes", false);
+        run("map", "bytes", false, false);
     }
 
-    private static void run(final String encoding, final String hash, final boolean publisherBinds) throws Exception
+    /** Blocks committed with tokens arrive with exactly those token_ids; bare-id blocks with none. */
+    @Test
+    void subscriberReadsTheTokensOfTokenCommittedBlocksAndNoneForBareIds() throws Exception
+    {
+        run("array", "uint64", true, true);
+    }
+
+    private static void run(final String encoding, final String hash, final boolean publisherBinds,
+        final boolean tokens) throws Exception
     {
         final int port = TestSupport.freePort();
         final int replayPort = TestSupport.freePort();
@@ -78,7 +86,7 @@ class PythonSubscriberTest
         try (Observability observe = Observability.attach(config, builder);
              DefaultKvBlockManager manager = builder.open())
         {
-            final TinyServing serving = new TinyServing(manager, 11);
+            final TinyServing serving = new TinyServing(manager, 11, tokens);
             serving.serve(150); // before the subscriber exists: only replay has these
             serving.settle();
             assertTrue(observe.publisher().batches() > 10, "batches before the subscriber");
@@ -114,6 +122,9 @@ class PythonSubscriberTest
             assertTrue(out.get(out.size() - 1).startsWith("OK " + (last + 1) + " "), tail(out));
 
             final List<String> got = new ArrayList<>();
+            final int bt = config.blockTokens();
+            int withTokens = 0;
+            int bare = 0;
             for (final String line : out)
             {
                 if (line.startsWith("B "))
@@ -122,11 +133,32 @@ class PythonSubscriberTest
                     got.add(f[2] + " " + f[3] + " " + f[4]);
                     if (f[2].equals("Stored"))
                     {
-                        assertEquals("0", f[6], "token_ids of a bare-id registration: " + line);
-                        assertEquals(Integer.toString(config.blockTokens()), f[7], "block_size: " + line);
+                        assertEquals(Integer.toString(bt), f[7], "block_size: " + line);
+                        final long lo = hash.equals("uint64") ? Long.parseUnsignedLong(f[4]) :
+                            Long.parseUnsignedLong(f[4].substring(16), 16);
+                        if (f[3].equals("GPU") && serving.committedWithTokens(lo))
+                        {
+                            final StringBuilder want = new StringBuilder();
+                            for (final int t : TinyServing.tokensOf(lo, bt))
+                            {
+                                want.append(want.length() == 0 ? "" : ",").append(t);
+                            }
+                            assertEquals(Integer.toString(bt), f[6], "token count of a token commit: " + line);
+                            assertEquals(want.toString(), f[8], "token_ids of a token commit: " + line);
+                            withTokens++;
+                        }
+                        else
+                        {
+                            // bare-id registrations, and copies stored in G2/G3 by transfers
+                            assertEquals("0", f[6], "token_ids of a block registered by bare id: " + line);
+                            bare++;
+                        }
                     }
                 }
             }
+            assertEquals(0, observe.adapter().tokensLost(), "no tokens lost at this rate");
+            assertTrue(!tokens || withTokens > 0 && bare > 0, "both kinds seen: " + withTokens + " with tokens, " +
+                bare + " without");
             final List<String> expected = new ArrayList<>();
             int g1Stored = 0;
             int g1Removed = 0;

@@ -86,7 +86,7 @@ public class KvEventPublisherBenchmark
             final KvEventSettings settings = new KvEventSettings("tcp://*:" + port, "",
                 "map".equals(encoding) ? KvEventSettings.Encoding.MAP : KvEventSettings.Encoding.ARRAY,
                 "bytes".equals(hash) ? KvEventSettings.HashForm.BYTES : KvEventSettings.HashForm.UINT64, "", 1,
-                0, new String[] {"GPU", "CPU", "DISK", "REMOTE"}, batchEvents, 100_000);
+                0, new String[] {"GPU", "CPU", "DISK", "REMOTE"}, batchEvents, 100_000, 0);
             publisher = new KvEventPublisher(settings, 16, "benchmark");
             subContext = new ZContext(1);
             final ZMQ.Socket sub = subContext.createSocket(SocketType.SUB);
