@@ -19,6 +19,7 @@ import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.history.AccessHistory;
 import io.kvbm4j.metadata.MetadataStore;
 import io.kvbm4j.metrics.CounterArray;
+import io.kvbm4j.metrics.TransferLatencies;
 import io.kvbm4j.pipeline.BlockEvent;
 import io.kvbm4j.pipeline.BlockEventType;
 import io.kvbm4j.pipeline.EventPipeline;
@@ -756,6 +757,15 @@ public final class DefaultKvBlockManager implements KvBlockManager
     public long g3Counter(final DiskCounter counter)
     {
         return transfers == null ? 0 : transfers.g3Counter(counter);
+    }
+
+    /**
+     * Latency histograms of the transfers applied so far, by lower tier, direction and outcome (any thread reads);
+     * null without transfers.
+     */
+    public TransferLatencies transferLatencies()
+    {
+        return transfers == null ? null : transfers.latencies();
     }
 
     /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */

@@ -9,6 +9,7 @@ import io.kvbm4j.api.Onboard;
 import io.kvbm4j.api.Status;
 import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.gds.disk.DiskCounter;
+import io.kvbm4j.metrics.TransferLatencies;
 import io.kvbm4j.policy.AdmissionPolicy;
 import io.kvbm4j.tiers.memory.SlotMemory;
 import io.kvbm4j.tiers.transfer.Transfer;
@@ -41,6 +42,8 @@ final class TierTransfers
     private final Onboards onboards;
     /** Null when G3 is off. */
     private final G3Transfers g3;
+    /** Latencies of the transfers applied here (written in {@link #drain}, serving thread; read on scrape). */
+    private final TransferLatencies latencies = new TransferLatencies();
     /** What the first stop() found: whether the transfer thread ended (false: abandoned in a copy). */
     private boolean stoppedCleanly;
 
@@ -59,6 +62,12 @@ final class TierTransfers
     long g3Counter(final DiskCounter counter)
     {
         return g3 == null ? 0 : g3.counter(counter);
+    }
+
+    /** Latency histograms of applied transfers (any thread reads). */
+    TransferLatencies latencies()
+    {
+        return latencies;
     }
 
     /** The engine behind these transfers (copies and bytes counted there). */
@@ -108,6 +117,10 @@ final class TierTransfers
                 return; // ring full: apply on a later call
             }
             engine.pollCompleted();
+            // the lower tier of the copy: G2 when G2's memory is its source or destination, else G3
+            final boolean g2Leg = t.direction() == Transfer.OFFLOAD ? t.destination() == ctx.g2Memory :
+                t.source() == ctx.g2Memory;
+            latencies.record(g2Leg ? 0 : 1, t.direction(), t.outcome(), t.latencyNanos());
             if (again)
             {
                 engine.submit(t); // the stage's G2→G1 leg, on the same record (the ticket stays valid)

@@ -14,7 +14,13 @@ import io.kvbm4j.observe.mrc.MissRatioCurves;
 import io.kvbm4j.observe.ring.RingEventAdapter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.kvbm4j.metrics.TransferLatencies;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
 /**
  * The engine's state as Prometheus metrics ({@code kvbm4j_*}, base units, label {@code tier}). Every value
@@ -145,6 +151,7 @@ public final class EngineMetrics
             }});
         gauge(registry, "kvbm4j_tier_degraded", "1 while a tier refuses I/O after repeated failures.", "tier",
             new String[] {"G3"}, new ToDoubleFunction[] {x -> disk(DiskCounter.DEGRADED) > 0 ? 1 : 0});
+        registry.register(new TransferSecondsCollector());
         if (publisher != null)
         {
             counterFn(registry, "kvbm4j_kv_event_batches_total", "KV-event batches (ZMQ messages) published.", null,
@@ -187,6 +194,65 @@ public final class EngineMetrics
                 .register(registry);
             GaugeWithCallback.builder().name("kvbm4j_mrc_memory_bytes").help("Heap bytes of the miss-ratio estimator.")
                 .callback(cb -> cb.call(curves.memoryBytes())).register(registry);
+        }
+    }
+
+    /**
+     * {@code kvbm4j_transfer_seconds{tier, direction, outcome}}: the engine's {@link TransferLatencies}, read on
+     * scrape; series with no transfer are left out.
+     */
+    private final class TransferSecondsCollector implements Collector
+    {
+        private final double[] bounds = new double[TransferLatencies.BUCKETS + 1];
+
+        TransferSecondsCollector()
+        {
+            for (int b = 0; b < TransferLatencies.BUCKETS; b++)
+            {
+                bounds[b] = TransferLatencies.upperBoundSeconds(b);
+            }
+            bounds[TransferLatencies.BUCKETS] = Double.POSITIVE_INFINITY;
+        }
+
+        @Override
+        public MetricSnapshot collect()
+        {
+            final HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("kvbm4j_transfer_seconds")
+                .help("Time from a transfer's submission to its completion (queue, copy, verification), by the lower " +
+                    "tier it copies to or from, direction and outcome.");
+            final DefaultKvBlockManager m = manager;
+            final TransferLatencies latencies = m == null ? null : m.transferLatencies();
+            if (latencies != null)
+            {
+                for (int t = 0; t < TransferLatencies.TIERS.length; t++)
+                {
+                    for (int d = 0; d < TransferLatencies.DIRECTIONS.length; d++)
+                    {
+                        for (int o = 0; o < TransferLatencies.OUTCOMES.length; o++)
+                        {
+                            final int series = TransferLatencies.series(t, d, o);
+                            final long[] counts = new long[bounds.length];
+                            long n = 0;
+                            for (int b = 0; b < counts.length; b++)
+                            {
+                                counts[b] = latencies.bucket(series, b);
+                                n += counts[b];
+                            }
+                            if (n == 0)
+                            {
+                                continue;
+                            }
+                            h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                                .labels(Labels.of("direction", TransferLatencies.DIRECTIONS[d], "outcome",
+                                    TransferLatencies.OUTCOMES[o], "tier", TransferLatencies.TIERS[t].name()))
+                                .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+                                .sum(latencies.sumNanos(series) / 1e9)
+                                .build());
+                        }
+                    }
+                }
+            }
+            return h.build();
         }
     }
 

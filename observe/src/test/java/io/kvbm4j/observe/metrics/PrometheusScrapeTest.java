@@ -28,6 +28,7 @@ import io.kvbm4j.config.ConfigLoader;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.engine.Engines;
+import io.kvbm4j.metrics.TransferLatencies;
 import io.kvbm4j.observe.Observability;
 import io.kvbm4j.observe.TestSupport;
 import io.kvbm4j.observe.TinyServing;
@@ -65,7 +66,8 @@ class PrometheusScrapeTest
             final String text = get("http://127.0.0.1:" + metricsPort + "/metrics");
             for (final String family : List.of("kvbm4j_tier_capacity_blocks", "kvbm4j_lookup_blocks_total",
                 "kvbm4j_evicted_blocks_total", "kvbm4j_offloaded_bytes_total", "kvbm4j_transfer_blocks_total",
-                "kvbm4j_ring_remaining_entries", "kvbm4j_mrc_hit_ratio", "kvbm4j_tier_resident_blocks"))
+                "kvbm4j_ring_remaining_entries", "kvbm4j_mrc_hit_ratio", "kvbm4j_tier_resident_blocks",
+                "kvbm4j_transfer_seconds_bucket"))
             {
                 assertTrue(text.contains("\n" + family), family + " missing from /metrics:\n" + text);
             }
@@ -93,6 +95,18 @@ class PrometheusScrapeTest
                 assertEquals(hits, query(promPort, "kvbm4j_lookup_blocks_total{result=\"hit\"}", server, dir));
                 assertEquals(evicted, query(promPort, "kvbm4j_evicted_blocks_total{tier=\"G1\"}", server, dir));
                 assertEquals(48, query(promPort, "kvbm4j_tier_capacity_blocks{tier=\"G1\"}", server, dir));
+                final TransferLatencies lat = manager.transferLatencies();
+                long offloads = 0;
+                for (int o = 0; o < TransferLatencies.OUTCOMES.length; o++)
+                {
+                    offloads += lat.count(TransferLatencies.series(0, 0, o));
+                }
+                assertTrue(offloads > 0, "the run offloads to G2");
+                assertEquals(offloads, query(promPort,
+                    "sum(kvbm4j_transfer_seconds_count{tier=\"G2\",direction=\"offload\"})", server, dir));
+                assertEquals(offloads, query(promPort,
+                    "sum(kvbm4j_transfer_seconds_bucket{tier=\"G2\",direction=\"offload\",le=\"+Inf\"})", server,
+                    dir));
             }
             finally
             {

@@ -36,6 +36,10 @@ public final class Transfer
     final boolean[] mismatch;
     /** The copier's handle for an asynchronous copy in flight (an event index); transfer thread only. */
     long copyHandle;
+    /** When the owner submitted it (the engine's clock, set by {@code TransferEngine.submit}). */
+    long submittedNanos;
+    /** When the transfer thread posted it completed (the engine's clock). */
+    long completedNanos;
     /** Owner's bookkeeping (for example a ticket generation); never read by the transfer engine. */
     public long tag;
     /** Owner's bookkeeping (for example the caller's request id); never read by the transfer engine. */
@@ -49,6 +53,28 @@ public final class Transfer
         this.checksums = new long[maxBlocks];
         this.outcomes = new byte[maxBlocks];
         this.mismatch = new boolean[maxBlocks];
+    }
+
+    /**
+     * Nanoseconds from its submission to its completion (queueing, copy, verification), on the engine's clock;
+     * read by the owner after it polled the record completed.
+     */
+    public long latencyNanos()
+    {
+        return completedNanos - submittedNanos;
+    }
+
+    /** The outcome of the whole transfer: DONE when every block is DONE, else the first other block outcome. */
+    public byte outcome()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (outcomes[i] != TransferOutcome.DONE)
+            {
+                return outcomes[i];
+            }
+        }
+        return TransferOutcome.DONE;
     }
 
     /** Position of this record in its engine's pool, stable for the engine's life. */

@@ -207,6 +207,7 @@ public final class TransferEngine implements Agent
     public void submit(final Transfer transfer)
     {
         assert ownedByCaller() : "transfer engine owned by " + owner;
+        transfer.submittedNanos = clock.nanoTime(); // the queue's release orders it before the transfer thread's reads
         if (!requests.offer(transfer))
         {
             throw new IllegalStateException("request queue full with " + outstanding() + " records outstanding");
@@ -318,7 +319,7 @@ public final class TransferEngine implements Agent
             if (stopping)
             {
                 t.settlePending(TransferOutcome.CANCELLED);
-                completions.offer(t);
+                complete(t);
             }
             else
             {
@@ -348,6 +349,13 @@ public final class TransferEngine implements Agent
         return work;
     }
 
+    /** Posts a finished record to the owner, stamped with its completion time. Transfer thread. */
+    private void complete(final Transfer t)
+    {
+        t.completedNanos = clock.nanoTime();
+        completions.offer(t); // never fails: the queue holds every record
+    }
+
     private int pollCopier(final Transfer t)
     {
         try
@@ -366,7 +374,7 @@ public final class TransferEngine implements Agent
         if (clock.nanoTime() - t.deadlineNanos() > 0)
         {
             t.settlePending(TransferOutcome.TIMED_OUT);
-            completions.offer(t);
+            complete(t);
             return;
         }
         final SlotMemory src = t.source();
@@ -500,6 +508,6 @@ public final class TransferEngine implements Agent
             }
         }
         t.settlePending(TransferOutcome.DONE);
-        completions.offer(t);
+        complete(t);
     }
 }
