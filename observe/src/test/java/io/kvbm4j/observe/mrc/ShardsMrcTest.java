@@ -76,6 +76,37 @@ class ShardsMrcTest
         assertTrue(sampled.sampledIds() < 0.15 * exact.sampledIds(), "about 10 % of the ids are sampled");
     }
 
+    /** The issue-11 finding, in small: SHARDS_adj's worst error at small sizes is larger than the ratio's. */
+    @Test
+    void theRatioEstimatorErrsLessThanShardsAdjAcrossSeeds()
+    {
+        final long[] trace = TraceGenerator.trace(400_000, 0.25, 20261202L);
+        final ShardsMrc exact = new ShardsMrc(1, 0);
+        for (final long id : trace)
+        {
+            exact.access(0, id);
+        }
+        final int[] capacities = {200, 500, 1_000, 5_000, 20_000, 100_000};
+        double ratio = 0;
+        double adjusted = 0;
+        for (int seed = 1; seed <= 8; seed++)
+        {
+            final ShardsMrc sampled = new ShardsMrc(0.05, 0x9e3779b97f4a7c15L * seed);
+            for (final long id : trace)
+            {
+                sampled.access(0, id);
+            }
+            for (final int c : capacities)
+            {
+                final double e = exact.hitRatio(c);
+                ratio = Math.max(ratio, Math.abs(sampled.hitRatio(c) - e));
+                adjusted = Math.max(adjusted, Math.abs(sampled.hitRatioAdjusted(c) - e));
+            }
+        }
+        assertTrue(ratio < adjusted, "ratio " + ratio + ", SHARDS_adj " + adjusted);
+        assertTrue(ratio < 0.02, "ratio " + ratio);
+    }
+
     @Test
     void compactionKeepsDistancesExact()
     {
