@@ -12,7 +12,7 @@ import java.util.Locale;
  * Validates the sampled curves against the exact LRU curve (rate 1, Mattson's stack algorithm, checked equal
  * to an LRU cache by ShardsMrcTest), as docs/EVENTS_METRICS.md reports:
  * <pre>
- * java -Xmx3g -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation generated [ids] [seeds] [rate,rate...]
+ * java -Xmx3g -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation generated [ids] [seeds] [rate,rate...] [trace seed]
  * java -cp "tools/target/lib/*" io.kvbm4j.observe.mrc.MrcValidation mooncake traces/mooncake_synthetic.jsonl [seeds]
  * </pre>
  * {@code generated}: a seeded {@link TraceGenerator} trace of {@code ids} distinct ids (default 2,000,000; 4
@@ -39,7 +39,8 @@ public final class MrcValidation
         final int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         final double[] rates = args.length > 3 ? java.util.Arrays.stream(args[3].split(","))
             .mapToDouble(Double::parseDouble).toArray() : new double[] {0.01};
-        final long[] trace = TraceGenerator.trace(ids * 4 + ids / 20, 0.25, 20261202L); // a little over ids distinct
+        final long traceSeed = args.length > 4 ? Long.parseLong(args[4]) : 20261202L;
+        final long[] trace = TraceGenerator.trace(ids * 4 + ids / 20, 0.25, traceSeed); // a little over ids distinct
         final int[] capacities = {1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
             2_000_000};
         report("generated trace: " + trace.length + " references, " + distinct(trace) + " distinct ids", trace,
