@@ -114,11 +114,18 @@ public class KvEventPublisherBenchmark
         public void close() throws InterruptedException
         {
             publisher.close();
+            // let the subscriber drain what is queued for it (3 frames a batch) before stopping it
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (received.get() < 3 * publisher.batches() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
             running = false;
             drainer.join(2_000);
             subContext.close();
             System.out.println("batches published " + publisher.batches() + ", frames received " + received.get() +
-                ", dropped " + publisher.droppedBatches());
+                " (" + (received.get() == 3 * publisher.batches() ? "all" : "NOT all") + "), refused by the socket " +
+                publisher.droppedBatches());
         }
 
         private static int freePort()
@@ -187,9 +194,12 @@ public class KvEventPublisherBenchmark
         final double wall = (System.nanoTime() - wall0) / 1e9;
         final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
         final double proc = (os.getProcessCpuTime() - proc0) / 1e9;
+        final double load = os.getSystemLoadAverage();
         p.close();
         System.out.printf(java.util.Locale.ROOT, "%s: %,d block events in %.2f s wall: %,.0f/s wall, %,.0f per " +
             "publisher-thread CPU second, %,.0f per process CPU second (load %.1f)%n", p.encoding, blocks, wall,
-            blocks / wall, blocks / cpu, blocks / proc, os.getSystemLoadAverage());
+            blocks / wall, blocks / cpu, blocks / proc, load);
+        System.out.printf(java.util.Locale.ROOT, "  publisher thread CPU %.2f s, process CPU %.2f s, wall %.2f s, %d " +
+            "CPUs%n", cpu, proc, wall, Runtime.getRuntime().availableProcessors());
     }
 }
