@@ -82,13 +82,16 @@ public final class ServingLoop
         final BlockIds ids;
         final int[] fresh;
         final int[] held;
+        /** The request's full blocks' tokens (the request flyweight is overwritten before prefill). */
+        final int[] tokens;
         long requestId;
         int matched;
         int allocated;
         int heldCount;
 
-        InFlight(final int maxBlocks)
+        InFlight(final int maxBlocks, final int blockTokens)
         {
+            tokens = new int[maxBlocks * blockTokens];
             ids = new BlockIds(maxBlocks);
             fresh = new int[maxBlocks];
             held = new int[maxBlocks];
@@ -128,8 +131,8 @@ public final class ServingLoop
         this.finishing = new InFlight[batch];
         for (int i = 0; i < batch; i++)
         {
-            running[i] = new InFlight(maxBlocks);
-            finishing[i] = new InFlight(maxBlocks);
+            running[i] = new InFlight(maxBlocks, blockTokens);
+            finishing[i] = new InFlight(maxBlocks, blockTokens);
         }
     }
 
@@ -199,6 +202,7 @@ public final class ServingLoop
         f.heldCount = 0;
         f.allocated = 0;
         final int count = hasher.hashSequence(salt, r.tokens(), r.length(), f.ids);
+        System.arraycopy(r.tokens(), 0, f.tokens, 0, count * blockTokens);
         blocksRequested += count;
 
         long start = System.nanoTime();
@@ -235,6 +239,20 @@ public final class ServingLoop
     private void prefill(final InFlight f)
     {
         final int first = f.matched;
+        if (f.allocated > 0)
+        {
+            // One commit with the blocks' tokens (KV events then carry token_ids); refused, it changed nothing
+            // and the blocks go one by one below, as before.
+            calls++;
+            if (manager.commit(f.fresh, f.allocated, f.ids, first, f.requestId, f.tokens, first * blockTokens) ==
+                f.allocated)
+            {
+                // fresh[] now holds the slots the blocks are registered in (deduplicated ones included)
+                System.arraycopy(f.fresh, 0, f.held, f.heldCount, f.allocated);
+                f.heldCount += f.allocated;
+                return;
+            }
+        }
         for (int j = 0; j < f.allocated; j++)
         {
             final int slot = f.fresh[j];
