@@ -91,6 +91,8 @@ class ObserveConfigTest
         assertTrue(startFails(Map.of("kv-events.media", "GPU,CPU")).getMessage().contains("kv-events.media"));
         assertTrue(startFails(Map.of("kv-events.buffer-batches", "0")).getMessage()
             .contains("kv-events.buffer-batches"));
+        assertTrue(startFails(Map.of("kv-events.token-buffer-blocks", "-1")).getMessage()
+            .contains("kv-events.token-buffer-blocks: must be in"));
     }
 
     @Test
