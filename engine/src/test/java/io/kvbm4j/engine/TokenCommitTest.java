@@ -110,6 +110,42 @@ class TokenCommitTest extends EngineFixture
         releaseAll(m, more, 2);
     }
 
+    /** The serving thread's cost of a token commit is a copy: nothing allocated per call. */
+    @Test
+    void tokenCommitsAllocateNothingOnTheServingThread()
+    {
+        final DefaultKvBlockManager m = open(Engines.builder(config(256)).tokenRing(new TokenRing(1 << 12)));
+        final BlockIds ids = chain(9, 16);
+        final int[] tokens = tokensOf(16, m.blockTokens(), 3);
+        final int[] slots = new int[16];
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long self = Thread.currentThread().getId();
+        for (int round = 0; round < 2; round++)
+        {
+            final long before = threads.getThreadAllocatedBytes(self);
+            for (int i = 0; i < 5_000; i++)
+            {
+                while (m.allocate(16, i, slots) == Status.BACK_PRESSURED)
+                {
+                    Thread.onSpinWait();
+                }
+                int r;
+                while ((r = m.commit(slots, 16, ids, 0, i, tokens, 3)) == Status.BACK_PRESSURED)
+                {
+                    Thread.onSpinWait();
+                }
+                assertEquals(16, r);
+                assertEquals(16, m.release(slots, 16));
+            }
+            final long allocated = threads.getThreadAllocatedBytes(self) - before;
+            if (round == 1) // round 0 warms up (class loading, JIT)
+            {
+                assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 5,000 token commits");
+            }
+        }
+    }
+
     @Test
     void commitWithTooFewTokensIsRefusedAndChangesNothing()
     {
