@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.gds.disk.DiskCompletionHandler;
 import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.gds.disk.DiskStatus;
@@ -205,7 +206,9 @@ public final class DiskBench
                     final Run raw;
                     final Run verify;
                     try (DiskTier tier = DiskTier.open(config);
-                         HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block))
+                         HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block);
+                         DefaultKvBlockManager manager = engineHere ?
+                             EnginePath.openFor(engineRoot, block, qd, partBytes, ids, "write".equals(w)) : null)
                     {
                         if (!tier.directIo())
                         {
@@ -223,8 +226,8 @@ public final class DiskBench
                             if (engineHere)
                             {
                                 final EnginePath.Result e = "write".equals(w) ?
-                                    EnginePath.write(engineRoot, block, qd, partBytes, ids, engineIds, seconds) :
-                                    EnginePath.read(engineRoot, block, qd, partBytes, ids, engineIds, seconds);
+                                    EnginePath.write(manager, block, qd, engineIds, seconds) :
+                                    EnginePath.read(manager, block, qd, ids, engineIds, seconds);
                                 engine[r] = new Run(e.mibs(), e.cpuPerGib());
                                 engineFailures[0] += e.failures();
                             }

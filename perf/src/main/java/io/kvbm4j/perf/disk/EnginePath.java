@@ -26,8 +26,9 @@ import io.kvbm4j.gds.disk.DiskTierConfig;
  * through a real {@link DefaultKvBlockManager} (transfer engine on its own thread, G1 and G2 in host memory,
  * the G3 copier on the disk tier's asynchronous API), driven by this thread as the serving thread.
  *
- * <p>One manager per run, on a G3 root of its own that persists across the runs of one block size (a reopened
- * tier restores its blocks, so reads find what earlier writes left). Model {@code llama-3.1-8b} (128 KiB per
+ * <p>One manager per cell (block size, operation, QD), kept open across the cell's repeats, on a G3 root of
+ * its own that persists across the cells of one block size (a reopened tier restores its blocks, so reads
+ * find what earlier writes left). Model {@code llama-3.1-8b} (128 KiB per
  * token), block-tokens = block / 128 KiB; {@code g3.queue-depth} = QD × parts per block, as for the tier alone;
  * {@code transfers.batch-blocks} 4, {@code transfers.max-in-flight} QD + 4 (so QD G3 records and some G1↔G2 ones
  * run at once); verify-g2 as shipped (on).
@@ -136,10 +137,16 @@ final class EnginePath
         long next;
     }
 
-    static Result write(final Path root, final long block, final int qd, final long partBytes, final int slots,
-                        final Ids ids, final double seconds)
+    /** A manager for the runs of one cell (opened once, so its memory is allocated once per cell). */
+    static DefaultKvBlockManager openFor(final Path root, final long block, final int qd, final long partBytes,
+                                         final int slots, final boolean write)
     {
-        try (DefaultKvBlockManager m = open(root, block, qd, partBytes, slots, true))
+        return open(root, block, qd, partBytes, slots, write);
+    }
+
+    static Result write(final DefaultKvBlockManager m, final long block, final int qd, final Ids ids,
+                        final double seconds)
+    {
         {
             final BlockIds chain = new BlockIds(1);
             final int[] slot = new int[1];
@@ -249,10 +256,9 @@ final class EnginePath
         return true;
     }
 
-    static Result read(final Path root, final long block, final int qd, final long partBytes, final int slots,
-                       final Ids ids, final double seconds)
+    static Result read(final DefaultKvBlockManager m, final long block, final int qd, final int slots, final Ids ids,
+                       final double seconds)
     {
-        try (DefaultKvBlockManager m = open(root, block, qd, partBytes, slots, false))
         {
             final long[] present = new long[slots];
             int n = 0;
@@ -263,9 +269,9 @@ final class EnginePath
                     present[n++] = k;
                 }
             }
-            if (n <= 2 * (qd + 4))
+            if (n <= qd + 4)
             {
-                return new Result(Double.NaN, Double.NaN, 0); // too few blocks on disk for a cycle G1/G2 miss
+                return new Result(Double.NaN, Double.NaN, 0); // too few blocks on disk for a cycle G1 and G2 miss
             }
             final Onboard[] tickets = new Onboard[qd];
             final BlockIds[] chains = new BlockIds[qd];
