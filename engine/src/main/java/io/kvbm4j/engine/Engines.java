@@ -321,7 +321,7 @@ public final class Engines
                     }
                     final int batch = settings.batchBlocks();
                     final G3Copier g3Io = disk == null ? null : new G3Copier(copy, disk,
-                        new G3Slots(g3.capacity(), blockBytes), g2Memory, saltId(config), records, batch,
+                        new G3Slots(g3.capacity(), blockBytes), g2Memory, transferClock, saltId(config), records, batch,
                         settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
                         g3Io != null ? g3Io : copy, transferClock, "kvbm4j", transferInvoker);

@@ -1,5 +1,8 @@
 package io.kvbm4j.engine;
 
+import org.agrona.concurrent.NanoClock;
+
+import io.kvbm4j.gds.disk.DiskCompletionHandler;
 import io.kvbm4j.gds.disk.DiskStatus;
 import io.kvbm4j.gds.disk.DiskTier;
 import io.kvbm4j.tiers.memory.SlotMemory;
@@ -9,19 +12,38 @@ import io.kvbm4j.tiers.transfer.Transfer;
 import io.kvbm4j.tiers.transfer.TransferOutcome;
 
 /**
- * The transfer engine's copy step once G3 is on: G2↔G3 blocks go to the {@link DiskTier}, synchronously on
- * the transfer thread (a write is acknowledged only once slot and index entry are written; a read is DONE
- * only once the disk tier verified header and payload); everything else goes to the G1↔G2 copier it wraps.
+ * The transfer engine's copy step once G3 is on: G2↔G3 blocks go to the {@link DiskTier}'s asynchronous API
+ * ({@code submitWrite}/{@code submitRead}/{@code pollCompletions}) with up to {@code g3.queue-depth} I/Os in
+ * flight, so the transfer thread never waits for the disk; everything else goes to the G1↔G2 copier it wraps.
+ *
+ * <p>Protocol with the {@link io.kvbm4j.tiers.transfer.TransferEngine} (an asynchronous copier, like the CUDA
+ * one): {@link #copy} submits the record's blocks one by one (a block the I/O threads cannot take yet waits
+ * in the record), answering {@link BlockCopier#QUEUED}; {@link #finish} puts a record with blocks still to
+ * submit in a FIFO and answers PENDING; {@link #poll} collects completions, submits waiting blocks in FIFO
+ * order and answers DONE for a record only once none of its blocks is waiting or in flight. A failed block
+ * is settled FAILED on the record ({@link Transfer#settle}); the engine settles the rest DONE (or TIMED_OUT
+ * past the deadline). A block not yet submitted when its deadline passed is settled TIMED_OUT and never
+ * submitted; one already in flight is waited for (the I/O thread still writes into, or reads from, its G2
+ * slot, which the serving thread frees only once the record is back).
+ *
+ * <p>Safety (as the disk tier guarantees it): a write completes OK only once every part landed and its index
+ * entry is written, so the serving thread registers a G3 block only for a write that landed; a read completes
+ * OK only once the header and every part's checksum verified, and a failed or torn part fails the whole block.
  *
  * <p>Owns the {@link DiskTier} (its owner thread is the transfer thread, taken over at the first call) and,
  * per transfer record, a {@link G3Plan}: what the transfer engine does not carry (each block's id, the disk
  * status it ended with, the checksum of what a read put in G2, the G3 evictions to do before a record's
- * writes). The serving thread fills a record's plan before it submits the record and reads it after it
- * polled the completion; the engine's queues order those accesses (the same hand-over as
- * {@link Transfer}'s own fields), so a plan has one owner at a time. The serving thread's side of G3 is
- * {@link G3Transfers}.
+ * writes, and the record's I/O progress). The serving thread fills a record's plan before it submits the
+ * record and reads it after it polled the completion; the engine's queues order those accesses (the same
+ * hand-over as {@link Transfer}'s own fields), so a plan has one owner at a time. The serving thread's side
+ * of G3 is {@link G3Transfers}.
+ *
+ * <p>Invariants (transfer thread): {@code Σ plan.inFlight == disk.inFlight()} blocks (parts aside); a record
+ * is in the FIFO at most once; every block of a record the copier answered DONE for is settled or left
+ * PENDING only if its I/O completed OK. No allocation: the FIFO and plans are preallocated and this object is
+ * the completion handler.
  */
-final class G3Copier implements BlockCopier
+final class G3Copier implements BlockCopier, DiskCompletionHandler
 {
     /** {@link G3Plan#status} of a write refused because the G2 copy no longer matched its offload checksum. */
     static final byte SOURCE_MISMATCH = -2;
@@ -30,21 +52,27 @@ final class G3Copier implements BlockCopier
     private final DiskTier disk;
     private final G3Slots g3;
     private final SlotMemory g2;
+    private final NanoClock clock;
     private final long saltId;
     private final long payloadBytes;
     private final long readCapacity;
     private final boolean checksumReads;
     private final G3Plan[] plans;
+    /** Records with blocks still to submit, oldest first (a ring of record indices). */
+    private final int[] waiting;
+    private int waitingHead;
+    private int waitingCount;
     private boolean owned;
 
     G3Copier(
-        final BlockCopier upper, final DiskTier disk, final G3Slots g3, final SlotMemory g2, final long saltId,
-        final int records, final int batchBlocks, final boolean checksumReads)
+        final BlockCopier upper, final DiskTier disk, final G3Slots g3, final SlotMemory g2, final NanoClock clock,
+        final long saltId, final int records, final int batchBlocks, final boolean checksumReads)
     {
         this.upper = upper;
         this.disk = disk;
         this.g3 = g3;
         this.g2 = g2;
+        this.clock = clock;
         this.saltId = saltId;
         this.payloadBytes = g2.payloadBytes();
         this.readCapacity = (payloadBytes + 4095) & ~4095L;
@@ -54,6 +82,7 @@ final class G3Copier implements BlockCopier
         {
             plans[r] = new G3Plan(batchBlocks);
         }
+        this.waiting = new int[records];
     }
 
     /** The plan of transfer record {@code record} (owned by whoever holds that record). */
@@ -73,6 +102,11 @@ final class G3Copier implements BlockCopier
         return g3;
     }
 
+    private boolean isG3(final Transfer t)
+    {
+        return t.source() == g3 || t.destination() == g3;
+    }
+
     @Override
     public int copy(
         final SlotMemory src, final int srcSlot, final SlotMemory dst, final int dstSlot, final int blocks,
@@ -88,31 +122,44 @@ final class G3Copier implements BlockCopier
             owned = true;
         }
         final G3Plan plan = plans[transfer.index()];
-        final int i = blockIndex(transfer, srcSlot, dstSlot);
-        final DiskStatus s;
-        if (dst == g3)
+        if (!plan.started)
         {
-            evictPending(plan);
-            if (checksumReads && PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
+            plan.started = true;
+            plan.transfer = transfer;
+            plan.cursor = 0;
+            plan.inFlight = 0;
+            plan.waiting = false;
+            if (dst == g3)
             {
-                plan.status[i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
-                return TransferOutcome.FAILED;
+                evictPending(plan); // frees disk slots before this record's writes take any
             }
-            s = disk.write(plan.idHi[i], plan.idLo[i], saltId, g2.address(srcSlot), payloadBytes);
-            plan.status[i] = (byte)s.ordinal();
-            return s == DiskStatus.OK || s == DiskStatus.ALREADY_PRESENT ? TransferOutcome.DONE : TransferOutcome.FAILED;
         }
-        final long at = g2.address(dstSlot);
-        s = disk.read(plan.idHi[i], plan.idLo[i], saltId, at, readCapacity);
-        plan.status[i] = (byte)s.ordinal();
-        if (s != DiskStatus.OK)
+        final int i = blockIndex(plan, transfer, srcSlot, dstSlot);
+        if (dst == g3 && checksumReads &&
+            PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
         {
+            plan.status[i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
+            advance(plan, i);
             return TransferOutcome.FAILED;
         }
-        // The disk tier verified the payload against its header; this is the G2 copy's own checksum, taken
-        // here so the serving thread never hashes a payload.
-        plan.checksum[i] = checksumReads ? PayloadChecksum.of(at, payloadBytes) : 0;
-        return TransferOutcome.DONE;
+        if (waitingCount == 0 && plan.cursor == i)
+        {
+            // Nobody is ahead in the FIFO: start this block now, so its I/O overlaps the next block's checks.
+            if (submit(plan, transfer, i) != DiskStatus.BUSY)
+            {
+                plan.cursor = i + 1;
+            }
+        }
+        return QUEUED;
+    }
+
+    /** Moves the cursor past block {@code i} when it points there (a block settled without I/O). */
+    private static void advance(final G3Plan plan, final int i)
+    {
+        if (plan.cursor == i)
+        {
+            plan.cursor = i + 1;
+        }
     }
 
     private void evictPending(final G3Plan plan)
@@ -125,8 +172,16 @@ final class G3Copier implements BlockCopier
         plan.evictCount = 0; // done: the serving thread sees 0 and carries nothing over
     }
 
-    private static int blockIndex(final Transfer t, final int srcSlot, final int dstSlot)
+    /** Block index of a copy: the engine copies a G3 record's blocks in order, so the cursor is the first guess. */
+    private static int blockIndex(final G3Plan plan, final Transfer t, final int srcSlot, final int dstSlot)
     {
+        for (int i = plan.cursor; i < t.count(); i++)
+        {
+            if (t.srcSlot(i) == srcSlot && t.dstSlot(i) == dstSlot)
+            {
+                return i;
+            }
+        }
         for (int i = 0; i < t.count(); i++)
         {
             if (t.srcSlot(i) == srcSlot && t.dstSlot(i) == dstSlot)
@@ -137,16 +192,150 @@ final class G3Copier implements BlockCopier
         throw new IllegalStateException("block " + srcSlot + "->" + dstSlot + " not in " + t);
     }
 
+    /**
+     * Submits block {@code i} of {@code t} to the disk tier. @return BUSY when no I/O thread is free (nothing
+     * started, the block still waits); anything else settled or started the block.
+     */
+    private DiskStatus submit(final G3Plan plan, final Transfer t, final int i)
+    {
+        final long tag = ((long)t.index() << 32) | i;
+        final boolean write = t.destination() == g3;
+        final DiskStatus s = write ?
+            disk.submitWrite(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.srcSlot(i)), payloadBytes, tag) :
+            disk.submitRead(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.dstSlot(i)), readCapacity, tag);
+        switch (s)
+        {
+            case SUBMITTED:
+                plan.status[i] = G3Plan.IN_FLIGHT;
+                plan.inFlight++;
+                break;
+            case BUSY:
+                break;
+            case ALREADY_PRESENT:
+                plan.status[i] = (byte)s.ordinal();
+                if (!write)
+                {
+                    t.settle(i, TransferOutcome.FAILED);
+                }
+                break; // a write of a block the disk holds: DONE
+            default:
+                plan.status[i] = (byte)s.ordinal();
+                t.settle(i, TransferOutcome.FAILED); // MISS, NO_SLOT, DEGRADED, CLOSED, ...: a miss
+                break;
+        }
+        return s;
+    }
+
+    /** A finished disk I/O (called from {@link DiskTier#pollCompletions} on this thread). */
+    @Override
+    public void onComplete(final long tag, final boolean write, final DiskStatus status)
+    {
+        final G3Plan plan = plans[(int)(tag >>> 32)];
+        final int i = (int)tag;
+        final Transfer t = plan.transfer;
+        plan.inFlight--;
+        plan.status[i] = (byte)status.ordinal();
+        if (status == DiskStatus.OK || (write && status == DiskStatus.ALREADY_PRESENT))
+        {
+            if (!write && checksumReads)
+            {
+                // The disk tier verified the payload against its header; this is the G2 copy's own checksum,
+                // taken here so the serving thread never hashes a payload.
+                plan.checksum[i] = PayloadChecksum.of(g2.address(t.dstSlot(i)), payloadBytes);
+            }
+            else
+            {
+                plan.checksum[i] = 0;
+            }
+            return; // left PENDING: the engine settles it DONE, or TIMED_OUT when late
+        }
+        t.settle(i, TransferOutcome.FAILED); // a failed or torn part fails the whole block: a miss
+    }
+
+    /** Collects finished I/Os, then submits waiting blocks in FIFO order until the I/O threads are all busy. */
+    private void pump()
+    {
+        disk.pollCompletions(this, Integer.MAX_VALUE);
+        while (waitingCount > 0)
+        {
+            final G3Plan plan = plans[waiting[waitingHead]];
+            if (!submitWaiting(plan))
+            {
+                return; // every I/O thread busy: the rest waits for completions
+            }
+            plan.waiting = false;
+            waitingHead = waitingHead + 1 == waiting.length ? 0 : waitingHead + 1;
+            waitingCount--;
+        }
+    }
+
+    /** Submits the record's blocks from its cursor on. @return false when the disk answered BUSY. */
+    private boolean submitWaiting(final G3Plan plan)
+    {
+        final Transfer t = plan.transfer;
+        final int n = t.count();
+        final boolean late = clock.nanoTime() - t.deadlineNanos() > 0;
+        while (plan.cursor < n)
+        {
+            final int i = plan.cursor;
+            if (plan.status[i] == G3Plan.NO_STATUS && t.outcome(i) == TransferOutcome.PENDING)
+            {
+                if (late)
+                {
+                    t.settle(i, TransferOutcome.TIMED_OUT); // never submitted: nothing of it on disk
+                }
+                else if (submit(plan, t, i) == DiskStatus.BUSY)
+                {
+                    return false;
+                }
+            }
+            plan.cursor = i + 1;
+        }
+        return true;
+    }
+
     @Override
     public int finish(final Transfer transfer)
     {
-        return transfer.source() == g3 || transfer.destination() == g3 ? TransferOutcome.DONE : upper.finish(transfer);
+        if (!isG3(transfer))
+        {
+            return upper.finish(transfer);
+        }
+        final G3Plan plan = plans[transfer.index()];
+        if (!plan.started)
+        {
+            return TransferOutcome.DONE; // nothing was copied (every block settled before)
+        }
+        if (plan.cursor < transfer.count() && !plan.waiting)
+        {
+            plan.waiting = true;
+            int tail = waitingHead + waitingCount;
+            if (tail >= waiting.length)
+            {
+                tail -= waiting.length;
+            }
+            waiting[tail] = transfer.index();
+            waitingCount++;
+        }
+        return poll(transfer);
     }
 
     @Override
     public int poll(final Transfer transfer)
     {
-        return upper.poll(transfer);
+        if (!isG3(transfer))
+        {
+            return upper.poll(transfer);
+        }
+        pump();
+        final G3Plan plan = plans[transfer.index()];
+        if (plan.inFlight > 0 || plan.waiting)
+        {
+            return TransferOutcome.PENDING;
+        }
+        plan.started = false;
+        plan.transfer = null;
+        return TransferOutcome.DONE;
     }
 
     @Override
@@ -155,7 +344,10 @@ final class G3Copier implements BlockCopier
         return (src == g3 && dst == g2) || (src == g2 && dst == g3) || upper.supports(src, dst);
     }
 
-    /** After the transfer thread stopped: closes the G1↔G2 copier and the disk tier. */
+    /**
+     * After the transfer thread stopped: closes the G1↔G2 copier and the disk tier (the engine hands back a
+     * record only once none of its I/Os is in flight, and the disk tier's close waits for any running I/O).
+     */
     @Override
     public void close()
     {

@@ -46,12 +46,12 @@ class G3TransfersTest extends EngineFixture
         return config(g1, all);
     }
 
-    private static long word(final long hi, final long lo, final long i)
+    static long word(final long hi, final long lo, final long i)
     {
         return hi * 0x9E3779B97F4A7C15L + lo * 31 + i;
     }
 
-    private static boolean hasPayload(final SlotMemory memory, final int slot, final long hi, final long lo)
+    static boolean hasPayload(final SlotMemory memory, final int slot, final long hi, final long lo)
     {
         final long base = memory.address(slot);
         for (long i = 0; i < memory.payloadBytes(); i += 8)
@@ -65,7 +65,7 @@ class G3TransfersTest extends EngineFixture
     }
 
     /** Stores a chain with real payloads and releases it (write-back to G2, then G3). */
-    private static void storeWithPayloads(final DefaultKvBlockManager m, final BlockIds ids, final long requestId)
+    static void storeWithPayloads(final DefaultKvBlockManager m, final BlockIds ids, final long requestId)
     {
         final int n = ids.size();
         final int[] slots = new int[n];
@@ -86,7 +86,7 @@ class G3TransfersTest extends EngineFixture
     }
 
     /** Fills G1 with throw-away allocations so every inactive block is evicted. */
-    private static void evictG1(final DefaultKvBlockManager m)
+    static void evictG1(final DefaultKvBlockManager m)
     {
         final int[] slots = new int[m.capacity()];
         assertEquals(m.capacity(), m.allocate(m.capacity(), 99, slots));
@@ -140,9 +140,14 @@ class G3TransfersTest extends EngineFixture
         final Onboard onboard = new Onboard();
         assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
         assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots), "staging: nothing has run");
-        assertTrue(m.invokeTransfers() > 0, "the G3→G2 read");
-        assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots),
-            "the stage is applied (in G2 now) and the G2→G1 leg submitted on the same record");
+        assertTrue(m.invokeTransfers() > 0, "the G3→G2 reads submitted to the disk tier's I/O threads");
+        final long until = System.nanoTime() + WAIT; // a guard against a hang, not a timing claim
+        while (m.pool(Tier.G2).lookup(a.hi(3), a.lo(3)) < 0 && System.nanoTime() - until < 0)
+        {
+            m.invokeTransfers(); // collects the reads' completions without waiting for them
+            assertEquals(Status.NOT_READY, m.pollOnboard(onboard, slots),
+                "the stage is applied (in G2 now) and the G2→G1 leg submitted on the same record");
+        }
         for (int i = 0; i < 4; i++)
         {
             assertTrue(m.pool(Tier.G2).lookup(a.hi(i), a.lo(i)) >= 0, "block " + i + " staged in G2");
@@ -337,7 +342,8 @@ class G3TransfersTest extends EngineFixture
         assertEquals(4, m.matchOnboard(a, 4, 7, slots, onboard));
         assertEquals(0, m.awaitOnboard(onboard, slots, WAIT), "a failed read is a miss");
         assertEquals(4, m.counters().get(Counter.G3_READ_FAILED_BLOCKS));
-        assertEquals(1, m.g3Counter(DiskCounter.SHORT_IO));
+        // The reads go out together (g3.queue-depth 8): every one in flight comes back short, then the tier degrades.
+        assertTrue(m.g3Counter(DiskCounter.SHORT_IO) >= 1);
         assertEquals(1, m.g3Counter(DiskCounter.DEGRADED));
         assertEquals(0, m.matchOnboard(a, 4, 8, slots, onboard), "a degraded disk is not asked again");
         final long dropped = m.counters().get(Counter.G3_OFFLOAD_DROPPED);

@@ -15,25 +15,27 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (a write that moves only half its bytes and says OK) and a silent flip (a read that returns OK with one
  * payload byte changed). The last two must be caught by the checksums.
  */
-final class FaultySlotIoDouble implements SlotIo
+public final class FaultySlotIoDouble implements SlotIo
 {
     /** Shared fault plan and bookkeeping of every double of one tier. */
-    static final class Faults
+    public static final class Faults
     {
         final SplittableRandom random;
         /** Per mille of I/Os that fail, by kind. */
         final int errorPerMille;
         final int tearPerMille;
         final int flipPerMille;
-        final AtomicLong injected = new AtomicLong();
-        final AtomicInteger running = new AtomicInteger();
+        public final AtomicLong injected = new AtomicLong();
+        public final AtomicInteger running = new AtomicInteger();
+        /** The most I/Os seen running at once (how deep the caller really drove the disk). */
+        public final AtomicInteger maxRunning = new AtomicInteger();
         /** Set when a context was closed while an I/O was running anywhere: must never happen. */
-        volatile boolean closedUnderRunningIo;
+        public volatile boolean closedUnderRunningIo;
         /** When set, every I/O waits on it after announcing itself on {@link #started}. */
-        volatile CountDownLatch gate;
-        volatile CountDownLatch started = new CountDownLatch(0);
+        public volatile CountDownLatch gate;
+        public volatile CountDownLatch started = new CountDownLatch(0);
 
-        Faults(final long seed, final int errorPerMille, final int tearPerMille, final int flipPerMille)
+        public Faults(final long seed, final int errorPerMille, final int tearPerMille, final int flipPerMille)
         {
             this.random = new SplittableRandom(seed);
             this.errorPerMille = errorPerMille;
@@ -50,7 +52,7 @@ final class FaultySlotIoDouble implements SlotIo
     private final SlotIo real;
     private final Faults faults;
 
-    FaultySlotIoDouble(final SlotIo real, final Faults faults)
+    public FaultySlotIoDouble(final SlotIo real, final Faults faults)
     {
         this.real = real;
         this.faults = faults;
@@ -58,7 +60,7 @@ final class FaultySlotIoDouble implements SlotIo
 
     private void enter()
     {
-        faults.running.incrementAndGet();
+        faults.maxRunning.accumulateAndGet(faults.running.incrementAndGet(), Math::max);
         faults.started.countDown();
         final CountDownLatch g = faults.gate;
         if (g != null)

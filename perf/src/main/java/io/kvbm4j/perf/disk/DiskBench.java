@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.kvbm4j.engine.DefaultKvBlockManager;
 import io.kvbm4j.gds.disk.DiskCompletionHandler;
 import io.kvbm4j.gds.disk.DiskCounter;
 import io.kvbm4j.gds.disk.DiskStatus;
@@ -41,8 +42,12 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * {@code DiskTier.submitWrite}/{@code submitRead} and collects them with {@code pollCompletions} (never
  * blocking); the tier's {@code g3.queue-depth} is QD x the parts per block ({@code --part-mib}), its I/O
  * threads checksum and move the parts. Writes evict the id and write it again (index entry included); reads
- * verify header and checksum. {@code --path engine} is the hook for the engine path (G2→G3 write-back,
- * G3→G2→G1 onboards through the transfer engine): it waits for the engine to use the asynchronous API.</li>
+ * verify header and checksum.</li>
+ * <li><b>engine</b> ({@code --path engine}; both paths by default): G2→G3 write-back and G3→G2→G1 onboards
+ * through a real manager and its transfer engine, the G3 copier on the tier's asynchronous API (see
+ * {@link EnginePath}), in the same repeat loop as the tier and fio, so each ratio is paired with the same fio
+ * runs. Its CPU includes everything the engine does per block (G1↔G2 copies, their checksums, the ring
+ * handlers); {@code --cpu-breakdown} prints it per kind of thread.</li>
  * <li><b>G3 I/O only</b>: QD threads, each with its own {@code SlotIo}, doing the same vectored O_DIRECT
  * I/O without checksums (the tier's CPU and speed without our checksum).</li>
  * <li><b>fio</b>: libaio, {@code iodepth=QD}, {@code randwrite}/{@code randread}, {@code direct=1}, same
@@ -57,12 +62,13 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * and times {@link DiskTier#open} twice from the index file, then once more with the index file deleted
  * (a header scan with 16 threads).
  *
- * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; 144 s of measurement: 1 s per run, G3 and fio 3 times
- * interleaved, I/O only and fio+verify once, no restart figure), or {@code make bench-disk ARGS=--full}
- * (3 s per run, 5 repeats, fio psync too, 1 M-block restart: about 30 minutes). Options:
- * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 512
- * --restart-blocks 0 --fio fio --path tier|engine} ({@code --fio none} skips fio; {@code --sizes none}
- * the throughput table).
+ * <p>Run: {@code make bench-disk} (perf/bench-disk.sh; 198 s of measurement: 1 s per run, tier, fio and engine
+ * 3 times interleaved, I/O only and fio+verify once, no restart figure; about 4.5 minutes in all on the shared
+ * 2-core machine), or {@code make bench-disk ARGS=--full} (3 s per run, 5 repeats, fio psync too, 2 GiB
+ * region, 1 M-block restart: about 40 minutes). Options:
+ * {@code --seconds 1 --repeats 3 --sizes 512K,2M,8M --qd 1,4,16 --part-mib 4 --region-mib 256
+ * --restart-blocks 0 --fio fio --path tier,engine --cpu-breakdown} ({@code --fio none} skips fio;
+ * {@code --sizes none} the throughput table).
  */
 public final class DiskBench
 {
@@ -87,13 +93,13 @@ public final class DiskBench
         double seconds = 1;
         String sizes = "512K,2M,8M";
         String depths = "1,4,16";
-        long regionMiB = 512;
+        long regionMiB = 256;
         int restartBlocks = 0;
         String fio = "fio";
         int repeats = 3;
         long partMiB = 4;
         boolean psync = false;
-        String path = "tier";
+        String path = "tier,engine";
         for (int i = 0; i < args.length; i += 2)
         {
             final String v = i + 1 < args.length ? args[i + 1] : "";
@@ -109,6 +115,11 @@ public final class DiskBench
                 case "--repeats" -> repeats = Integer.parseInt(v);
                 case "--part-mib" -> partMiB = Long.parseLong(v);
                 case "--path" -> path = v;
+                case "--cpu-breakdown" ->
+                {
+                    EnginePath.breakdown = true;
+                    i--;
+                }
                 case "--full" ->
                 {
                     seconds = 3;
@@ -119,20 +130,19 @@ public final class DiskBench
                     i--;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] +
-                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio --repeats --part-mib --path --full)");
+                    " (--dir --seconds --sizes --qd --region-mib --restart-blocks --fio --repeats --part-mib --path " +
+                    "--cpu-breakdown --full)");
             }
         }
         if (dir == null)
         {
             throw new IllegalArgumentException("--dir DIR is required (a directory on the disk to measure)");
         }
-        if ("engine".equals(path))
+        final boolean tierPath = Arrays.asList(path.split(",")).contains("tier");
+        final boolean enginePath = Arrays.asList(path.split(",")).contains("engine");
+        if (!tierPath && !enginePath)
         {
-            System.out.println("# --path engine: not measurable yet. The engine's transfer thread still calls the " +
-                "synchronous DiskTier.write/read (queue depth 1); once it drives DiskTier.submitWrite/submitRead/" +
-                "pollCompletions (issue 15, wired by the engine's owner), this mode runs G2→G3 write-back and " +
-                "G3→G2→G1 onboards through KvBlockManager with the same sizes and depths and prints the same table.");
-            return;
+            throw new IllegalArgumentException("--path: tier, engine or tier,engine, not " + path);
         }
         Files.createDirectories(dir);
         final boolean haveFio = !"none".equals(fio) && fioWorks(fio);
@@ -146,10 +156,10 @@ public final class DiskBench
             System.out.println("# fio not available: fio columns are empty (install the Debian package fio)");
         }
         System.out.println();
-        System.out.println("| op | block | QD | G3 MiB/s | fio MiB/s | G3/fio | goal ≥0.9 | fio spread | G3 I/O only MiB/s | " +
+        System.out.println("| op | path | block | QD | G3 MiB/s | fio MiB/s | G3/fio | goal ≥0.9 | fio spread | G3 I/O only MiB/s | " +
             "G3 CPU s/GiB | G3 I/O only CPU s/GiB | fio+verify MiB/s | fio+verify CPU s/GiB | CPU G3/fio+verify | " +
             "goal ≤1.5 |" + (psync ? " fio psync MiB/s |" : "") + " G3 failures |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (psync ? "---|" : "") + "---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (psync ? "---|" : "") + "---|");
         int maxQd = 1;
         for (final String q : depths.split(","))
         {
@@ -162,6 +172,14 @@ public final class DiskBench
             final int partsPerBlock = (int)Math.max(1, (block + partBytes - 1) / partBytes);
             final Path sub = dir.resolve("g3-" + size);
             deleteTree(sub); // a fresh tier per block size, whatever an interrupted run left
+            final Path engineRoot = dir.resolve("engine-" + size);
+            deleteTree(engineRoot);
+            final EnginePath.Ids engineIds = new EnginePath.Ids();
+            final boolean engineHere = enginePath && EnginePath.supports(block);
+            if (enginePath && !engineHere)
+            {
+                System.out.println("# engine path: " + size + " is not a whole number of llama-3.1-8b tokens (128 KiB): skipped");
+            }
             final int ids = (int)Math.max(16, regionMiB * (1L << 20) / DiskTier.strideOf(block));
             final long regionBytes = ids * DiskTier.strideOf(block);
             if (haveFio)
@@ -170,6 +188,10 @@ public final class DiskBench
             }
             for (final String w : new String[] {"write", "read"})
             {
+                if (engineHere && "read".equals(w))
+                {
+                    EnginePath.fill(engineRoot, block, 4, partMiB << 20, ids, engineIds); // untimed: G3 full
+                }
                 for (final String q : depths.split(","))
                 {
                     final int qd = Integer.parseInt(q.trim());
@@ -179,10 +201,14 @@ public final class DiskBench
                     final Run[] g3 = new Run[repeats];
                     final Run[] aios = new Run[repeats];
                     final Run[] psyncs = new Run[psync ? repeats : 0];
+                    final Run[] engine = new Run[engineHere ? repeats : 0];
+                    final long[] engineFailures = new long[1];
                     final Run raw;
                     final Run verify;
                     try (DiskTier tier = DiskTier.open(config);
-                         HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block))
+                         HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block);
+                         DefaultKvBlockManager manager = engineHere ?
+                             EnginePath.openFor(engineRoot, block, qd, partBytes, ids, "write".equals(w)) : null)
                     {
                         if (!tier.directIo())
                         {
@@ -195,32 +221,41 @@ public final class DiskBench
                         }
                         for (int r = 0; r < repeats; r++)
                         {
-                            g3[r] = async(tier, g2, block, qd, ids, "write".equals(w), seconds, failures);
+                            g3[r] = tierPath ? async(tier, g2, block, qd, ids, "write".equals(w), seconds, failures) : null;
                             aios[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false, false) : null;
+                            if (engineHere)
+                            {
+                                final EnginePath.Result e = "write".equals(w) ?
+                                    EnginePath.write(manager, block, qd, engineIds, seconds) :
+                                    EnginePath.read(manager, block, qd, ids, engineIds, seconds);
+                                engine[r] = new Run(e.mibs(), e.cpuPerGib());
+                                engineFailures[0] += e.failures();
+                            }
                             if (psync)
                             {
                                 psyncs[r] = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, true, false) : null;
                             }
                         }
-                        raw = ioOnly(tier, g2, block, qd, ids, "write".equals(w), seconds, failures);
+                        raw = tierPath ? ioOnly(tier, g2, block, qd, ids, "write".equals(w), seconds, failures) : null;
                         verify = haveFio ? fio(fio, dir, w, block, qd, regionBytes, seconds, false, true) : null;
                     }
-                    final double ours = median(g3, true);
                     final double aio = median(aios, true);
-                    final double ratio = ours / aio;
-                    final double cpu = median(g3, false);
                     final double cpuVerify = verify == null ? Double.NaN : verify.cpuPerGib();
-                    System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f [%s] | %s [%s] | %s | %s | %s | %.0f | %.2f | %.2f | %s | %s | %s | %s |%s %d |%n",
-                        "write".equals(w) ? "G2→G3 write" : "G3→G2 read", size, qd, ours, range(g3), fmt(aio),
-                        range(aios), fmt2(ratio), Double.isNaN(ratio) ? "" : ratio >= 0.9 ? "met" : "NOT met",
-                        spread(aios), raw.mibs(), cpu, raw.cpuPerGib(), verify == null ? "" : fmt(verify.mibs()),
-                        fmt2(cpuVerify), fmt2(cpu / cpuVerify),
-                        Double.isNaN(cpuVerify) ? "" : cpu <= 1.5 * cpuVerify ? "met" : "NOT met",
-                        psync ? " " + fmt(median(psyncs, true)) + " |" : "", failures[0]);
+                    if (tierPath)
+                    {
+                        row("write".equals(w) ? "G2→G3 write" : "G3→G2 read", "tier", size, qd, g3, aios, raw,
+                            verify, cpuVerify, psync ? " " + fmt(median(psyncs, true)) + " |" : "", failures[0]);
+                    }
+                    if (engineHere)
+                    {
+                        row("write".equals(w) ? "G2→G3 write-back" : "G3→G2→G1 onboard", "engine", size, qd, engine,
+                            aios, null, verify, cpuVerify, psync ? " |" : "", engineFailures[0]);
+                    }
                     System.out.flush();
                 }
             }
             deleteTree(sub);
+            deleteTree(engineRoot);
             Files.deleteIfExists(dir.resolve("fio.dat"));
             Files.deleteIfExists(dir.resolve("fio-verify.dat"));
         }
@@ -230,6 +265,30 @@ public final class DiskBench
         }
     }
 
+    /** One table row: ours (tier or engine path) against the same run's fio. */
+    private static void row(final String op, final String path, final String size, final int qd, final Run[] ours,
+                            final Run[] aios, final Run raw, final Run verify, final double cpuVerify,
+                            final String psyncColumn, final long failures)
+    {
+        final double speed = median(ours, true);
+        final double aio = median(aios, true);
+        final double ratio = speed / aio;
+        final double cpu = median(ours, false);
+        System.out.printf(Locale.ROOT, "| %s | %s | %s | %d | %s [%s] | %s [%s] | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%s %d |%n",
+            op, path, size, qd, fmt(speed), range(ours), fmt(aio), range(aios), fmt2(ratio),
+            Double.isNaN(ratio) ? "" : ratio >= 0.9 ? "met" : "NOT met", spread(aios),
+            raw == null ? "" : fmt(raw.mibs()), fmt2(cpu), raw == null ? "" : fmt2(raw.cpuPerGib()),
+            verify == null ? "" : fmt(verify.mibs()), fmt2(cpuVerify), fmt2(cpu / cpuVerify),
+            Double.isNaN(cpuVerify) || Double.isNaN(cpu) ? "" : cpu <= 1.5 * cpuVerify ? "met" : "NOT met",
+            psyncColumn, failures);
+    }
+
+    /** CPU time (user + sys) of this whole process, in nanoseconds. */
+    static long processCpuNanos()
+    {
+        return OS.getProcessCpuTime();
+    }
+
     private static double median(final Run[] runs, final boolean speed)
     {
         if (runs.length == 0 || runs[0] == null)
@@ -237,17 +296,26 @@ public final class DiskBench
             return Double.NaN;
         }
         final double[] c = new double[runs.length];
-        for (int i = 0; i < runs.length; i++)
+        int n = 0;
+        for (final Run r : runs)
         {
-            c[i] = speed ? runs[i].mibs() : runs[i].cpuPerGib();
+            final double v = r == null ? Double.NaN : speed ? r.mibs() : r.cpuPerGib();
+            if (!Double.isNaN(v))
+            {
+                c[n++] = v;
+            }
         }
-        Arrays.sort(c);
-        return c[c.length / 2];
+        if (n == 0)
+        {
+            return Double.NaN;
+        }
+        Arrays.sort(c, 0, n);
+        return c[n / 2];
     }
 
     private static String range(final Run[] runs)
     {
-        if (runs.length == 0 || runs[0] == null)
+        if (runs.length == 0 || runs[0] == null || Double.isNaN(runs[0].mibs()))
         {
             return "";
         }

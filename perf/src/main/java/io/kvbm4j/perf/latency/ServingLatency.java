@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,9 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  * one {@code release} of every held block. With {@code --g2-blocks N} the manager runs real G1↔G2 transfers
  * (G1 payloads in host memory, tiny-test blocks): releases offload through the transfer engine (write-back),
  * the match is {@code matchOnboard} and the request polls ({@code poll-onboard}) until its onboard is
- * collected. Operations are issued at a
+ * collected. With {@code --g3-slots N} (and {@code --g2-blocks}) G3 is on as well, in a slot file under
+ * {@code --g3-root}: blocks entering G2 are written back to disk through the disk tier's asynchronous API and
+ * onboards continue from G3 (G3→G2→G1) where G1 and G2 miss. Operations are issued at a
  * fixed rate ({@code --rate} per second): operation {@code i} is intended to start at
  * {@code start + i / rate}; when early the thread waits until then (parks when the wait is long, then
  * spins). Its latency is measured from that
@@ -78,13 +81,15 @@ public final class ServingLatency
 
     /** What one run is asked to do. */
     record Options(
-        long rate, int warmupSeconds, int seconds, int g1Blocks, long backgroundMibps, int payloadBytes, int g2Blocks)
+        long rate, int warmupSeconds, int seconds, int g1Blocks, long backgroundMibps, int payloadBytes, int g2Blocks,
+        int g3Slots, Path g3Root)
     {
         String command()
         {
             return String.format(Locale.ROOT, "--rate %d --warmup-seconds %d --seconds %d --g1-blocks %d " +
                 "--background-mibps %d --payload-bytes %d --g2-blocks %d", rate, warmupSeconds, seconds, g1Blocks,
-                backgroundMibps, payloadBytes, g2Blocks);
+                backgroundMibps, payloadBytes, g2Blocks) +
+                (g3Slots > 0 ? String.format(Locale.ROOT, " --g3-slots %d --g3-root %s", g3Slots, g3Root) : "");
         }
     }
 
@@ -107,14 +112,21 @@ public final class ServingLatency
     ServingLatency(final Options options)
     {
         this.options = options;
-        this.manager = Engines.open(ConfigLoader.withOverrides(null, options.g2Blocks() == 0 ? Map.of(
+        final Map<String, String> overrides = new HashMap<>(options.g2Blocks() == 0 ? Map.of(
             "tiers.g1-blocks", Integer.toString(options.g1Blocks()), "tiers.g2-blocks", "0",
             "block-tokens", Integer.toString(BLOCK_TOKENS)) : Map.of(
             // real G1↔G2 transfers: G1 payloads in host memory (tiny-test blocks, 2 KiB), write-back offloads on
             // release, onboards of G2 hits through the transfer engine
             "model", "tiny-test", "tiers.g1-blocks", Integer.toString(options.g1Blocks()),
             "tiers.g2-blocks", Integer.toString(options.g2Blocks()), "tiers.g1-memory", "host",
-            "block-tokens", Integer.toString(BLOCK_TOKENS))));
+            "block-tokens", Integer.toString(BLOCK_TOKENS)));
+        if (options.g3Slots() > 0)
+        {
+            // G3 on: every block entering G2 is written back to disk, onboards continue from G3 (G3→G2→G1)
+            overrides.put("g3.slot-count", Integer.toString(options.g3Slots()));
+            overrides.put("g3.root", options.g3Root().toString());
+        }
+        this.manager = Engines.open(ConfigLoader.withOverrides(null, overrides));
         final PrefixChains chains = new PrefixChains(CHAINS, BLOCKS, BLOCK_TOKENS, 7);
         this.ids = new BlockIds[CHAINS];
         for (int c = 0; c < CHAINS; c++)
@@ -139,6 +151,8 @@ public final class ServingLatency
         long backgroundMibps = 2048;
         int payloadBytes = 2 << 20;
         int g2Blocks = 0;
+        int g3Slots = 0;
+        Path g3Root = Path.of("perf/target/latency-g3");
         Path out = null;
         for (int i = 0; i < args.length; i++)
         {
@@ -151,18 +165,20 @@ public final class ServingLatency
                 case "--background-mibps" -> backgroundMibps = Long.parseLong(value(args, ++i));
                 case "--payload-bytes" -> payloadBytes = Integer.parseInt(value(args, ++i));
                 case "--g2-blocks" -> g2Blocks = Integer.parseInt(value(args, ++i));
+                case "--g3-slots" -> g3Slots = Integer.parseInt(value(args, ++i));
+                case "--g3-root" -> g3Root = Path.of(value(args, ++i));
                 case "--out" -> out = Path.of(value(args, ++i));
                 default -> usage("unexpected argument " + args[i]);
             }
         }
         if (rate < 1 || rate > 10_000_000 || warmupSeconds < 0 || seconds < 1 || g1Blocks < 2 * BLOCKS ||
-            backgroundMibps < 0 || payloadBytes < 1 || g2Blocks < 0)
+            backgroundMibps < 0 || payloadBytes < 1 || g2Blocks < 0 || g3Slots < 0 || (g3Slots > 0 && g2Blocks == 0))
         {
             usage("--rate 1..10000000, --warmup-seconds >= 0, --seconds >= 1, --g1-blocks >= " + 2 * BLOCKS +
-                ", --background-mibps >= 0, --payload-bytes >= 1, --g2-blocks >= 0");
+                ", --background-mibps >= 0, --payload-bytes >= 1, --g2-blocks >= 0, --g3-slots >= 0 (needs --g2-blocks)");
         }
         final Options options = new Options(rate, warmupSeconds, seconds, g1Blocks, backgroundMibps, payloadBytes,
-            g2Blocks);
+            g2Blocks, g3Slots, g3Root);
         final String json = new ServingLatency(options).run();
         if (out == null)
         {
@@ -188,7 +204,8 @@ public final class ServingLatency
         final PrintStream err = System.err;
         err.println("ServingLatency: " + problem);
         err.println("usage: ServingLatency [--rate 10000] [--warmup-seconds 5] [--seconds 20] [--g1-blocks 16384] " +
-            "[--background-mibps 2048] [--payload-bytes 2097152] [--g2-blocks 0] [--out FILE]");
+            "[--background-mibps 2048] [--payload-bytes 2097152] [--g2-blocks 0] [--g3-slots 0] " +
+            "[--g3-root perf/target/latency-g3] [--out FILE]");
         System.exit(2);
     }
 

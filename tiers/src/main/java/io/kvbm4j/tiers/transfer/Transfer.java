@@ -213,6 +213,18 @@ public final class Transfer
         return sb.append(']').toString();
     }
 
+    /**
+     * Settles block {@code i} with a final outcome if it is still PENDING (an asynchronous copier's
+     * per-block failure, reported before it answers DONE from {@link BlockCopier#poll}). Transfer thread.
+     */
+    public void settle(final int i, final byte outcome)
+    {
+        if (outcomes[i] == TransferOutcome.PENDING)
+        {
+            outcomes[i] = outcome;
+        }
+    }
+
     void settlePending(final byte outcome)
     {
         for (int i = 0; i < count; i++)
