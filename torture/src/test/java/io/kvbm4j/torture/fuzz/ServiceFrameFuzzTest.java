@@ -284,8 +284,6 @@ class ServiceFrameFuzzTest
 
     static final class Target implements FuzzTarget
     {
-        private long rejected;
-
         @Override
         public String name()
         {
@@ -397,14 +395,8 @@ class ServiceFrameFuzzTest
             checkStoredChain();
             if (refused)
             {
-                rejected++;
                 throw new Rejected(new IllegalArgumentException("refused with an error or a close"));
             }
-        }
-
-        long rejected()
-        {
-            return rejected;
         }
     }
 
