@@ -2,6 +2,7 @@
 whose bytes derive from their ids, checks every block it is served, and reconnects when the service is killed.
 
     python3 service_client.py SOCKET CLIENT INCARNATION MODE STOP_FILE
+MODE hold: holds a prepared store and a loaded lease, prints HOLDING, sleeps until killed.
 MODE soak: short pauses inside STORE (between prepare and commit) and LOAD (between load and release), so a kill
 lands mid-STORE or mid-LOAD; after each reconnect it sweeps every chain it stored. MODE load: no pauses.
 Prints "STAT k=v ..." about once a second and at exit; "WRONG ..." for a block served with other bytes.
@@ -68,7 +69,24 @@ def check(kv, seq, loaded, st, where):
                 st.c["sweep_served"] += 1
 
 
+def hold(sock, client):
+    """Holds a prepared store (half its bytes written) and a loaded lease, says HOLDING, waits to be killed."""
+    kv = KvClient(sock, tenant="soak")
+    seq = chain_ids(int(client), 0)
+    n = kv.block_bytes
+    kv.store_blocks(seq, [payload(i, n) for i in seq])
+    hit = kv.lookup(seq)
+    loaded = kv.load(hit.lease, 2000)
+    fresh = chain_ids(int(client), 10_000)
+    prepared = kv.prepare(fresh)
+    kv.block(prepared.offsets[0])[:] = payload(fresh[0], n)
+    print("HOLDING lease=%d store=%d blocks=%d" % (hit.lease, prepared.handle, len(loaded.offsets)), flush=True)
+    time.sleep(600)
+
+
 def main(sock, client, incarnation, mode, stop):
+    if mode == "hold":
+        return hold(sock, client)
     client, incarnation = int(client), int(incarnation)
     rnd = random.Random(client * 7919 + incarnation)
     st = Stats()

@@ -45,6 +45,8 @@ public final class ServiceSoak
         public final List<String> errors = new ArrayList<>();
         public long serviceKills;
         public long clientKills;
+        /** Clients killed while they surely held a prepared store and a loaded lease. */
+        public long heldKills;
         public long handlesInUseAtEnd = -1;
         public long reclaimedHandles;
         public long expiredHandles;
@@ -63,7 +65,8 @@ public final class ServiceSoak
         public String text(final String title)
         {
             final StringBuilder sb = new StringBuilder(title).append('\n');
-            sb.append(String.format("service SIGKILL + warm restart: %d; client SIGKILLs: %d%n", serviceKills, clientKills));
+            sb.append(String.format("service SIGKILL + warm restart: %d; client SIGKILLs: %d (%d holding a prepared store " +
+                "and a loaded lease for sure)%n", serviceKills, clientKills, heldKills));
             sb.append(String.format("client operations: %d (%.0f/s over %.1f s)%n", c("ops"), c("ops") * 1000.0 /
                 Math.max(1, wallMillis), wallMillis / 1000.0));
             sb.append(String.format("blocks stored: %d, deduplicated: %d%n", c("stored"), c("dedup")));
@@ -289,7 +292,8 @@ public final class ServiceSoak
                 report.serviceKills++;
                 report.restartMillis.add(startServe());
             }
-            // after the last restart: clients killed mid-STORE/LOAD against this incarnation too
+            // after the last restart: clients killed against this incarnation too, at random and two for sure
+            // while they hold a prepared store and a loaded lease
             Thread.sleep(killMillis);
             for (int k = 0; k < Math.min(2, clients); k++)
             {
@@ -297,6 +301,10 @@ public final class ServiceSoak
                 kill(procs[i]);
                 report.clientKills++;
                 procs[i] = startClient(i, ++incarnation[i], "soak");
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                holdThenKill(1000 + k);
             }
             Thread.sleep(killMillis);
             finish(procs);
@@ -307,6 +315,56 @@ public final class ServiceSoak
         }
         report.wallMillis = (System.nanoTime() - t0) / 1_000_000;
         return report;
+    }
+
+    /** Starts a client that holds a prepared store and a loaded lease; SIGKILLs it once it says so (guard 120 s). */
+    private void holdThenKill(final int client) throws Exception
+    {
+        final ProcessBuilder pb = new ProcessBuilder(python(), script.toString(), socket.toString(),
+            Integer.toString(client), "0", "hold", stop.toString());
+        pb.environment().put("KVBM4J_PYTHON", pythonDir.toString());
+        pb.redirectErrorStream(true);
+        final Process p = pb.start();
+        try
+        {
+            final BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            final java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture
+                .supplyAsync(() ->
+                {
+                    try
+                    {
+                        String l;
+                        final StringBuilder all = new StringBuilder();
+                        while ((l = r.readLine()) != null)
+                        {
+                            if (l.startsWith("HOLDING"))
+                            {
+                                return l;
+                            }
+                            all.append(l).append('\n');
+                        }
+                        return "EXIT " + all;
+                    }
+                    catch (final IOException ex)
+                    {
+                        return "EXIT " + ex;
+                    }
+                });
+            final String said = line.get(120, TimeUnit.SECONDS);
+            if (!said.startsWith("HOLDING"))
+            {
+                report.errors.add("a holding client did not hold: " + said);
+            }
+            else
+            {
+                report.heldKills++;
+            }
+        }
+        finally
+        {
+            kill(p);
+            report.clientKills++;
+        }
     }
 
     /** {@code clients} client processes as fast as they go for {@code seconds}; RSS of the service every second. */
