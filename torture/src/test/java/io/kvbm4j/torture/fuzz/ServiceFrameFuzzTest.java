@@ -48,6 +48,11 @@ class ServiceFrameFuzzTest
     static final long LEASE_MARK = 0x4C45_4153_454C_4541L; // "AELESAEL": patched with the live lease
     static final long STORE_MARK = 0x5354_4F52_4553_544FL; // patched with the live prepared store
     private static final int CHAIN = 4;
+    /** How every error message starts: the op and its field, or what of the frame or session was wrong. */
+    static final java.util.regex.Pattern NAMED = java.util.regex.Pattern.compile(
+        "(HELLO|LOOKUP|LOAD|STORE_PREPARE|STORE_COMMIT|RELEASE|STATS|READ|WRITE)\\b|frame length \\d+|unknown op \\d+|" +
+        "op \\d+ before HELLO|the client speaks protocol version|no (lease|store) free|the serving thread's queue|" +
+        "the service is stopping|too many connections");
     /** Values a field is set to by the structure-aware move: limits of every width, both signs, off by one. */
     static final long[] BOUNDARY = {0, 1, -1, 2, 7, 8, 16, 255, 256, 2047, 2048, 2049, 4095, 4096, 4097, 65535, 65536,
         (1 << 19), (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 200_000, 200_001, 600_000, 600_001, Integer.MAX_VALUE,
@@ -493,6 +498,15 @@ class ServiceFrameFuzzTest
                     Protocol.HEADER_BYTES + 4 + n != r.limit())
                 {
                     throw new AssertionError("error reply without a known code and a message: " + describe(r));
+                }
+                if (code == Protocol.E_INTERNAL)
+                {
+                    throw new AssertionError("INTERNAL: the service failed on a frame: " + describe(r));
+                }
+                final String text = describe(r);
+                if (!NAMED.matcher(text.substring(text.indexOf(": ") + 2)).lookingAt())
+                {
+                    throw new AssertionError("error reply that names neither the op nor the frame: " + text);
                 }
             }
             else if ((op & Protocol.REPLY) == 0 || (op & 0x7F) < Protocol.OP_HELLO || (op & 0x7F) > Protocol.OP_WRITE)
