@@ -26,7 +26,8 @@ PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom
 	engine/src/main journal/src/main client/src/main server/src/main observe/src/main remote/src/main perf/src/main \
 	-type f 2>/dev/null)
 
-.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote fuzz soak
+.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote fuzz soak \
+	soak-service load
 
 build: $(BUILT)
 
@@ -77,14 +78,26 @@ bench-disk:
 # Torture (docs/RELIABILITY.md); short versions of both run in make test.
 #   make fuzz [FUZZ_SECONDS=60]          every fuzz target for FUZZ_SECONDS each (seeded mutation, corpus in
 #                                        torture/src/test/resources/corpus; findings in torture/target/fuzz-findings)
-#   make soak [CYCLES=100] [SECONDS=0] [KILL_MS=1500] [SEED=1]
+#   make soak [CYCLES=100] [SECONDS=0] [KILL_MS=1500] [SEED=1] [SOAK_LIGHT=true]
 #                                        SIGKILL/warm-restart cycles of the engine with G2+G3 (SECONDS > 0 caps
 #                                        the run's wall time); report in torture/target/soak-report.txt
+#   make soak-service [SERVICE_CYCLES=20] [SERVICE_CLIENTS=4] [SERVICE_KILL_MS=3000] [SEED=1]
+#                                        kvbm4j serve SIGKILLed and restarted warm under Python client processes that
+#                                        are SIGKILLed mid-STORE/LOAD too; report in torture/target/service-soak-report.txt
+#   make load [LOAD_CLIENTS=12] [LOAD_SECONDS=60]
+#                                        the service under LOAD_CLIENTS client processes at full speed, every block
+#                                        checked, RSS sampled; report in torture/target/service-load-report.txt
 FUZZ_SECONDS ?= 60
 CYCLES ?= 100
 SECONDS ?= 0
 KILL_MS ?= 1500
 SEED ?= 1
+SOAK_LIGHT ?= true
+SERVICE_CYCLES ?= 20
+SERVICE_CLIENTS ?= 4
+SERVICE_KILL_MS ?= 3000
+LOAD_CLIENTS ?= 12
+LOAD_SECONDS ?= 60
 TORTURE := $(MVN) -B -pl torture -am test -Dsurefire.failIfNoSpecifiedTests=false
 
 fuzz:
@@ -92,5 +105,15 @@ fuzz:
 
 soak:
 	$(TORTURE) -Dtest=EngineSoakTest -Dkvbm4j.soak.cycles=$(CYCLES) -Dkvbm4j.soak.seconds=$(SECONDS) \
-		-Dkvbm4j.soak.kill-ms=$(KILL_MS) -Dkvbm4j.soak.seed=$(SEED)
+		-Dkvbm4j.soak.kill-ms=$(KILL_MS) -Dkvbm4j.soak.seed=$(SEED) -Dkvbm4j.soak.light=$(SOAK_LIGHT)
 	@cat torture/target/soak-report.txt
+
+soak-service:
+	$(TORTURE) -Dtest='ServiceSoakTest#theServiceKilled*' -Dkvbm4j.service.cycles=$(SERVICE_CYCLES) \
+		-Dkvbm4j.service.clients=$(SERVICE_CLIENTS) -Dkvbm4j.service.kill-ms=$(SERVICE_KILL_MS) -Dkvbm4j.soak.seed=$(SEED)
+	@cat torture/target/service-soak-report.txt
+
+load:
+	$(TORTURE) -Dtest='ServiceSoakTest#theServiceUnderMany*' -Dkvbm4j.load.clients=$(LOAD_CLIENTS) \
+		-Dkvbm4j.load.seconds=$(LOAD_SECONDS)
+	@cat torture/target/service-load-report.txt

@@ -77,6 +77,7 @@ public final class KvServer implements AutoCloseable
             throw new IllegalArgumentException("tiers.g2-blocks: 0; the service needs G2 (at least 1 block) below its " +
                 "shared memory");
         }
+        removeStaleSharedMemory(settings.shmDir());
         final Path file = settings.shmDir().resolve("kvbm4j-" + ProcessHandle.current().pid() + "-" +
             FILES.incrementAndGet() + ".slots");
         final MappedFileSlotMemory memory = MappedFileSlotMemory.create(file, config.g1Blocks(),
@@ -119,6 +120,40 @@ public final class KvServer implements AutoCloseable
             }
             throw ex;
         }
+    }
+
+    private static final java.util.regex.Pattern SHM_FILE =
+        java.util.regex.Pattern.compile("kvbm4j-(\\d{1,18})-\\d+\\.slots");
+
+    /**
+     * Deletes the shared-memory files of services that died without closing (SIGKILL, OOM kill): files named
+     * {@code kvbm4j-<pid>-<n>.slots} whose pid is no live process. Each held the whole of G1 in tmpfs, for as long
+     * as the machine ran (found by the torture harness's service soak). A file whose pid is alive is kept, whoever
+     * that process is (a reused pid costs a file, never another service's memory). Start-up only; never fails.
+     *
+     * @return files deleted.
+     */
+    static int removeStaleSharedMemory(final Path dir)
+    {
+        int removed = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            for (final Path f : (Iterable<Path>)files::iterator)
+            {
+                final java.util.regex.Matcher m = SHM_FILE.matcher(f.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty() && Files.deleteIfExists(f))
+                {
+                    removed++;
+                    LOG.log(System.Logger.Level.INFO, "kvbm4j serve: removed " + f + " (its service is gone)");
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "kvbm4j serve: could not look for stale shared-memory files in " + dir +
+                ": " + ex);
+        }
+        return removed;
     }
 
     private static ServerSocketChannel bind(final Path socket)

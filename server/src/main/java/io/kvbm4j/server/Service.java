@@ -835,8 +835,10 @@ final class Service implements Runnable
                 (lease ? "lease" : "prepared store") + " of this session");
             return null;
         }
-        if (index < 0 || index >= h.count || offset < 0 || length < 0 || offset + length > blockBytes ||
-            length > Protocol.MAX_COPY_PIECE)
+        // offset > blockBytes - length, not offset + length > blockBytes: a u64 offset near 2^63 made the sum wrap
+        // negative, passed this check, and the slot view's position(-1) killed the serving thread (fuzz finding)
+        if (index < 0 || index >= h.count || offset < 0 || length < 0 || length > blockBytes ||
+            offset > blockBytes - length || length > Protocol.MAX_COPY_PIECE)
         {
             error(c, Protocol.E_OUT_OF_RANGE, what + ": block " + index + " bytes " + offset + "+" + length +
                 " outside the handle's " + h.count + " blocks of " + blockBytes + " bytes (at most " +

@@ -339,6 +339,37 @@ class ServiceTest
         }
     }
 
+    /** Fuzz finding (torture ServiceFrameFuzzTest): offset + length wrapped negative and killed the serving thread. */
+    @Test
+    void aReadOrWriteWhoseOffsetPlusLengthWrapsIsOutOfRangeAndTheServiceCarriesOn()
+    {
+        try (KvClient kv = connect("a"))
+        {
+            final long[] ids = TestServers.ids(17, 2);
+            final KvClient.Blocks prepared = kv.prepare(0, 0, 0, ids, 2);
+            final KvClient.Lookup none = kv.lookup(TestServers.ids(18, 1), 1);
+            assertEquals(0, none.prefix());
+            for (final long offset : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 63, Long.MAX_VALUE - 2047})
+            {
+                final ByteBuffer write = ByteBuffer.allocate(24 + 64).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(prepared.handle()).putInt(0).putLong(offset).putInt(64);
+                assertEquals(Protocol.OP_ERROR, kv.sendRaw(frame(Protocol.OP_WRITE, write.array())));
+                assertTrue(errorText(kv).startsWith("WRITE: block 0 bytes " + offset + "+64 outside"), errorText(kv));
+            }
+            kv.release(prepared.handle());
+            store(kv, ids, 0, 2, 9);
+            final KvClient.Lookup hit = kv.lookup(ids, 2);
+            final ByteBuffer read = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(hit.lease()).putInt(1).putLong(Long.MAX_VALUE).putInt(64);
+            assertEquals(Protocol.OP_ERROR, kv.sendRaw(frame(Protocol.OP_READ, read.array())));
+            assertEquals(Protocol.E_OUT_OF_RANGE, kv.lastReply().getShort(), errorText(kv));
+            final KvClient.Lookup again = kv.lookup(ids, 2);
+            assertEquals(2, again.prefix(), "the serving thread lives and answers");
+            kv.release(again.lease());
+            kv.release(hit.lease());
+        }
+    }
+
     @Test
     void aRequestBeforeHelloIsRefused() throws Exception
     {

@@ -44,6 +44,8 @@ public final class SoakDriver
         public final Histogram openNanos = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
         public final Histogram readyNanos = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
         public long wallNanos;
+        /** The kill/restart cycles alone (no class-data training child, no final sweep). */
+        public long cyclesNanos;
 
         public String report(final String workload, final String command)
         {
@@ -69,6 +71,8 @@ public final class SoakDriver
                 readyNanos.getValueAtPercentile(50) / 1e6, readyNanos.getValueAtPercentile(99) / 1e6));
             sb.append(String.format("wall time: %.1f s (%.2f s per cycle)%n", wallNanos / 1e9,
                 wallNanos / 1e9 / Math.max(1, cycles)));
+            sb.append(String.format("kill/restart cycles alone: %.1f s (%.2f s per cycle, %.1f cycles per minute)%n",
+                cyclesNanos / 1e9, cyclesNanos / 1e9 / Math.max(1, cycles), cycles * 60e9 / Math.max(1, cyclesNanos)));
             for (final String w : wrongLines.subList(0, Math.min(10, wrongLines.size())))
             {
                 sb.append(w).append('\n');
@@ -80,6 +84,23 @@ public final class SoakDriver
     private final SoakWorkload workload;
     private final Path state;
     private final long killMillis;
+    private boolean lightChildren;
+    private long earlyMillis = 2000;
+    private List<String> childFlags = List.of();
+    private String childClassPath;
+
+    /**
+     * @param lightChildren start children lighter: a class-data archive written by a first clean child and mapped
+     *                      by every later one, no perf-data file (the soak's cycle is mostly the child's start).
+     * @param earlyMillis   the window after a child's start in which a fifth of the kills land.
+     */
+    public SoakDriver(final SoakWorkload workload, final Path state, final long killMillis, final boolean lightChildren,
+                      final long earlyMillis)
+    {
+        this(workload, state, killMillis);
+        this.lightChildren = lightChildren;
+        this.earlyMillis = Math.max(2, earlyMillis);
+    }
 
     public SoakDriver(final SoakWorkload workload, final Path state, final long killMillis)
     {
@@ -121,11 +142,28 @@ public final class SoakDriver
         final SplittableRandom random = new SplittableRandom(seed);
         final long start = System.nanoTime();
         final long end = budgetSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(budgetSeconds) : Long.MAX_VALUE;
+        if (lightChildren)
+        {
+            // One clean child first, which writes the class-data archive of what a child loads as it exits; every
+            // later child maps it instead of loading and verifying those classes again (AppCDS, JDK 13+).
+            // CDS archives classes from jars only: the reactor's class folders are packed into jars once
+            childClassPath = jarredClassPath(state.resolve("classpath"));
+            final Path archive = state.resolve("soak-child.jsa");
+            if (!Files.exists(archive))
+            {
+                final Child training = new Child(withFlags(workload.command(state, 0, true),
+                    "-XX:ArchiveClassesAtExit=" + archive), state, r);
+                training.awaitExit();
+            }
+            childFlags = Files.exists(archive) ? List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto",
+                "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1") : List.of("-XX:-UsePerfData");
+        }
+        final long cyclesStart = System.nanoTime();
         for (int c = 0; c < cycles && System.nanoTime() < end; c++)
         {
             final boolean early = random.nextInt(5) == 0;
-            final long delay = early ? random.nextLong(1, 2000) : random.nextLong(1, Math.max(2, killMillis));
-            final Child child = new Child(workload.command(state, random.nextLong(), false), state, r);
+            final long delay = early ? random.nextLong(1, earlyMillis) : random.nextLong(1, Math.max(2, killMillis));
+            final Child child = new Child(withFlags(workload.command(state, random.nextLong(), false)), state, r);
             child.awaitThenKill(early, delay);
             r.cycles++;
             if (early && !child.verified)
@@ -133,10 +171,85 @@ public final class SoakDriver
                 r.killsDuringStart++;
             }
         }
-        final Child last = new Child(workload.command(state, 0, true), state, r);
+        r.cyclesNanos = System.nanoTime() - cyclesStart;
+        final Child last = new Child(withFlags(workload.command(state, 0, true)), state, r);
         last.awaitExit();
         r.wallNanos = System.nanoTime() - start;
         return r;
+    }
+
+    /** The child's command with {@link #childFlags} (and {@code extra}) after the java binary. */
+    private List<String> withFlags(final List<String> command, final String... extra)
+    {
+        final List<String> cmd = new ArrayList<>(command);
+        final int cp = cmd.indexOf("-cp");
+        if (childClassPath != null && cp >= 0)
+        {
+            cmd.set(cp + 1, childClassPath);
+        }
+        final List<String> add = new ArrayList<>(childFlags);
+        add.addAll(List.of(extra));
+        cmd.addAll(1, add);
+        return cmd;
+    }
+
+    /**
+     * This JVM's class path (a surefire booter jar's manifest Class-Path expanded) with every folder packed into a
+     * jar under {@code dir}: class-data sharing refuses a class path holding a non-empty folder.
+     */
+    static String jarredClassPath(final Path dir) throws IOException
+    {
+        final List<String> entries = new ArrayList<>();
+        for (final String e : System.getProperty("java.class.path").split(File.pathSeparator))
+        {
+            if (e.contains("surefirebooter") && e.endsWith(".jar"))
+            {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(e))
+                {
+                    final String cp = jar.getManifest().getMainAttributes().getValue("Class-Path");
+                    for (final String u : cp == null ? new String[0] : cp.trim().split(" +"))
+                    {
+                        entries.add(Path.of(java.net.URI.create(u)).toString());
+                    }
+                }
+            }
+            else if (!e.isEmpty())
+            {
+                entries.add(e);
+            }
+        }
+        Files.createDirectories(dir);
+        final List<String> out = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++)
+        {
+            final Path p = Path.of(entries.get(i));
+            if (!Files.isDirectory(p))
+            {
+                out.add(p.toString());
+                continue;
+            }
+            final Path jar = dir.resolve(i + "-" + p.getParent().getParent().getFileName() + "-" + p.getFileName() + ".jar");
+            try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+                 java.util.stream.Stream<Path> files = Files.walk(p))
+            {
+                for (final Path f : (Iterable<Path>)files.sorted()::iterator)
+                {
+                    final String name = p.relativize(f).toString().replace(File.separatorChar, '/');
+                    if (name.isEmpty())
+                    {
+                        continue;
+                    }
+                    j.putNextEntry(new java.util.jar.JarEntry(Files.isDirectory(f) ? name + "/" : name));
+                    if (!Files.isDirectory(f))
+                    {
+                        Files.copy(f, j);
+                    }
+                    j.closeEntry();
+                }
+            }
+            out.add(jar.toString());
+        }
+        return String.join(File.pathSeparator, out);
     }
 
     /** One child: its output read on a thread of its own, to the end. */
@@ -153,6 +266,7 @@ public final class SoakDriver
         private long lastWrong;
         private long lastRefused;
         private final Result result;
+        private final List<String> other = new ArrayList<>();
 
         Child(final List<String> command, final Path state, final Result result) throws IOException
         {
@@ -226,6 +340,10 @@ public final class SoakDriver
             {
                 result.wrongLines.add(line);
             }
+            else if (other.size() < 20)
+            {
+                other.add(line); // the JVM's own complaints (class-data archive, flags) land here
+            }
         }
 
         /** Kills after {@code delay} ms from the start ({@code early}) or from the end of the sweep. */
@@ -272,8 +390,8 @@ public final class SoakDriver
             reader.join();
             if (process.exitValue() != 0 || !verified)
             {
-                throw new IllegalStateException("the final verify-only child failed (exit " + process.exitValue() +
-                    "); see child.err in the state directory");
+                throw new IllegalStateException("the verify-only child failed (exit " + process.exitValue() +
+                    "); see child.err in the state directory; its other output: " + other);
             }
         }
     }

@@ -24,9 +24,12 @@ class EngineSoakTest
         final long seed = Long.getLong("kvbm4j.soak.seed", 1);
         final Path state = Path.of("target", "soak-state-" + System.currentTimeMillis());
         final SoakWorkload workload = SoakWorkload.embeddedEngine();
-        final SoakDriver.Result r = new SoakDriver(workload, state, killMs).run(cycles, seconds, seed);
+        final boolean light = Boolean.parseBoolean(System.getProperty("kvbm4j.soak.light", "true"));
+        final long earlyMs = Long.getLong("kvbm4j.soak.early-ms", 2000);
+        final SoakDriver.Result r = new SoakDriver(workload, state, killMs, light, earlyMs).run(cycles, seconds, seed);
         final String report = r.report(workload.name(), "make soak CYCLES=" + cycles + " SECONDS=" + seconds +
-            " (kill within " + killMs + " ms of serving, seed " + seed + ")");
+            " KILL_MS=" + killMs + " EARLY_MS=" + earlyMs + " LIGHT=" + light + " (seed " + seed + "), load " +
+            Files.readString(Path.of("/proc/loadavg")).trim());
         System.out.println(report);
         Files.writeString(Path.of("target", "soak-report.txt"), report);
         assertEquals(0, r.wrong, report);
