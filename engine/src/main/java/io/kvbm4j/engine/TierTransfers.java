@@ -41,18 +41,22 @@ final class TierTransfers
     private final Onboards onboards;
     /** Null when G3 is off. */
     private final G3Transfers g3;
+    /** Null when G4 is off. */
+    private final G4Transfers g4;
     /** What the first stop() found: whether the transfer thread ended (false: abandoned in a copy). */
     private boolean stoppedCleanly;
 
     TierTransfers(
         final Sequencer seq, final SlotMemory g1Memory, final SlotMemory g2Memory, final TransferEngine engine,
-        final NanoClock clock, final TransferSettings settings, final AdmissionPolicy admission, final G3Copier g3Io)
+        final NanoClock clock, final TransferSettings settings, final AdmissionPolicy admission, final G3Copier g3Io,
+        final G4Copier g4Io)
     {
         this.ctx = new TransferContext(seq, g1Memory, g2Memory, engine, clock, settings);
         this.engine = engine;
         this.g3 = g3Io == null ? null : new G3Transfers(ctx, g3Io);
-        this.offloads = new Offloads(ctx, admission, g3);
-        this.onboards = new Onboards(ctx, g3);
+        this.g4 = g4Io == null ? null : new G4Transfers(ctx, g4Io);
+        this.offloads = new Offloads(ctx, admission, g3, g4);
+        this.onboards = new Onboards(ctx, g3, g4);
     }
 
     /** A G3 disk tier counter (atomic, any thread); 0 when G3 is off. */
@@ -84,12 +88,37 @@ final class TierTransfers
         {
             g3.publishDegraded();
         }
+        if (g4 != null)
+        {
+            g4.publishDegraded();
+        }
         Transfer t;
         while ((t = engine.peekCompleted()) != null)
         {
             final boolean applied;
             boolean again = false;
-            if (t.direction() == Transfer.OFFLOAD)
+            if (g4 != null && g4.involves(t))
+            {
+                if (t.direction() == Transfer.OFFLOAD)
+                {
+                    applied = g4.applyWrite(t);
+                }
+                else
+                {
+                    final OnboardPlan plan = onboards.plan(t.index());
+                    if (g4.isLookup(t))
+                    {
+                        g4.applyLookup(t, plan);
+                        applied = true;
+                    }
+                    else
+                    {
+                        applied = g4.applyStage(t, plan);
+                    }
+                    again = applied && (plan.state == OnboardState.RUNNING || plan.state == OnboardState.STAGING);
+                }
+            }
+            else if (t.direction() == Transfer.OFFLOAD)
             {
                 applied = g3 != null && g3.involves(t) ? g3.applyWrite(t) : offloads.apply(t);
             }
@@ -110,7 +139,7 @@ final class TierTransfers
             engine.pollCompleted();
             if (again)
             {
-                engine.submit(t); // the stage's G2→G1 leg, on the same record (the ticket stays valid)
+                engine.submit(t); // the stage's next leg (G4 reads, G2→G1), on the same record (the ticket stays valid)
             }
             else if (t.direction() == Transfer.OFFLOAD)
             {
@@ -126,6 +155,10 @@ final class TierTransfers
         if (g3 != null)
         {
             g3.flush();
+        }
+        if (g4 != null)
+        {
+            g4.flush();
         }
     }
 

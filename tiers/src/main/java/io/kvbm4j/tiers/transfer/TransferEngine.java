@@ -341,11 +341,25 @@ public final class TransferEngine implements Agent
                 afterCopy(t);
             }
         }
+        work += copierDuty();
         if (stopping && inFlightCount == 0 && requests.isEmpty())
         {
             throw new AgentTerminationException(roleName + " stopped"); // once, at shutdown
         }
         return work;
+    }
+
+    private int copierDuty()
+    {
+        try
+        {
+            return copier.duty();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "copier duty failed", ex);
+            return 0;
+        }
     }
 
     private int pollCopier(final Transfer t)
