@@ -736,6 +736,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return transfers == null ? 0 : transfers.g3Counter(counter);
     }
 
+    /** Whether G4 is on and its store degraded (skipped by matches and offloads until a probe answers); any thread. */
+    public boolean g4Degraded()
+    {
+        return transfers != null && transfers.g4Degraded();
+    }
+
     /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */
     public boolean transfersStopping()
     {

@@ -74,6 +74,12 @@ final class G4Transfers
         return t.source() == io.g4() && t.destination() == io.g4();
     }
 
+    /** Whether the store is degraded now (any thread). */
+    boolean degraded()
+    {
+        return !io.remote().healthy();
+    }
+
     /** Publishes G4's degradation once per episode, as soon as the store reports it (and the ring has room). */
     void publishDegraded()
     {

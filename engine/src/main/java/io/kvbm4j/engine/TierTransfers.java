@@ -65,6 +65,12 @@ final class TierTransfers
         return g3 == null ? 0 : g3.counter(counter);
     }
 
+    /** Whether G4 is on and its store degraded (any thread: the store's health is volatile). */
+    boolean g4Degraded()
+    {
+        return g4 != null && g4.degraded();
+    }
+
     /** The engine behind these transfers (copies and bytes counted there). */
     TransferEngine engine()
     {
