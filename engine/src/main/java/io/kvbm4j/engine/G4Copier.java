@@ -5,7 +5,6 @@ import io.kvbm4j.tiers.remote.RemoteOutcome;
 import io.kvbm4j.tiers.remote.RemoteTier;
 import io.kvbm4j.tiers.remote.RemoteTierListener;
 import io.kvbm4j.tiers.transfer.BlockCopier;
-import io.kvbm4j.tiers.transfer.PayloadChecksum;
 import io.kvbm4j.tiers.transfer.Transfer;
 import io.kvbm4j.tiers.transfer.TransferOutcome;
 
@@ -132,12 +131,11 @@ final class G4Copier implements BlockCopier, RemoteTierListener
             return QUEUED;
         }
         final int i = blockIndex(transfer, srcSlot, dstSlot);
-        if (checksums && PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
-        {
-            plan.status[i] = G4Plan.SOURCE_MISMATCH; // a corrupt G2 copy never becomes what other nodes read
-            return TransferOutcome.FAILED;
-        }
-        if (!remote.write(tagBase | i, saltId, plan.idHi[i], plan.idLo[i], g2.address(srcSlot), payloadBytes))
+        // With checksums on, the value carries the checksum taken from G1 on the way down, not one of the G2
+        // copy: the payload is not hashed here or in the store, and a G2 copy corrupted since can never be read
+        // as valid (every reader finds it CORRUPT and deletes it).
+        if (!remote.write(tagBase | i, saltId, plan.idHi[i], plan.idLo[i], g2.address(srcSlot), payloadBytes,
+            checksums, checksums ? transfer.checksum(i) : 0))
         {
             plan.status[i] = G4Plan.REFUSED;
             return TransferOutcome.FAILED;
@@ -188,7 +186,7 @@ final class G4Copier implements BlockCopier, RemoteTierListener
 
     /** A store completion (transfer thread, inside {@link RemoteTier#poll}). */
     @Override
-    public void onComplete(final long tag, final int outcome, final int run)
+    public void onComplete(final long tag, final int outcome, final int run, final long checksum)
     {
         final G4Plan plan = plans[(int)(tag >>> 16)];
         final int i = (int)(tag & 0xFFFF);
@@ -202,9 +200,9 @@ final class G4Copier implements BlockCopier, RemoteTierListener
             plan.status[i] = (byte)outcome;
             if (outcome == RemoteOutcome.OK && plan.dstAddress[i] != 0)
             {
-                // The store verified the value against its header; this is the G2 copy's own checksum, taken
-                // here so the serving thread never hashes a payload.
-                plan.checksum[i] = checksums ? PayloadChecksum.of(plan.dstAddress[i], payloadBytes) : 0;
+                // The store verified the bytes it wrote into G2 against the value's XXH3-64: that is the G2
+                // copy's checksum (the same function), so nobody hashes the payload again.
+                plan.checksum[i] = checksums ? checksum : 0;
             }
         }
         plan.pending--;

@@ -14,8 +14,6 @@ final class G4Plan
 {
     /** {@link #status} not set by the copier yet (the block's call was never submitted). */
     static final byte NO_STATUS = -1;
-    /** {@link #status} of a write refused because the G2 copy no longer matched its offload checksum. */
-    static final byte SOURCE_MISMATCH = -2;
     /** {@link #status} of a call the store refused at submit (busy, degraded, closed). */
     static final byte REFUSED = -3;
 

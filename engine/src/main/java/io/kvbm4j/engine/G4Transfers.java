@@ -159,7 +159,7 @@ final class G4Transfers
         g2.pin(b); // stays pinned until the write is applied: the store reads the G2 slot
         final int i = staged.count();
         io.plan(staged.index()).block(i, hi, lo);
-        // The G2 copy must still match what was taken from G1 before other nodes can read it as valid.
+        // The value carries the checksum taken from G1: a G2 copy corrupted since reads back CORRUPT, never valid.
         staged.add(b, d, ctx.settings.verifyG2() ? lower.checksum(b) : 0);
     }
 
@@ -218,10 +218,6 @@ final class G4Transfers
         {
             counters.increment(Counter.G4_CORRUPT_BLOCKS);
             counters.increment(Counter.CHECKSUM_MISMATCHES);
-        }
-        else if (status == G4Plan.SOURCE_MISMATCH)
-        {
-            counters.increment(Counter.CHECKSUM_MISMATCHES); // the G2 copy is bad: not written
         }
     }
 

@@ -29,7 +29,7 @@ final class InMemoryRemoteTier implements RemoteTier
     {
     }
 
-    private record Call(long tag, int outcome, int run)
+    private record Call(long tag, int outcome, int run, long checksum)
     {
     }
 
@@ -71,7 +71,7 @@ final class InMemoryRemoteTier implements RemoteTier
         {
             run++;
         }
-        answers.add(new Call(tag, RemoteOutcome.OK, run));
+        answers.add(new Call(tag, RemoteOutcome.OK, run, 0));
         return true;
     }
 
@@ -108,13 +108,13 @@ final class InMemoryRemoteTier implements RemoteTier
                 shared.remove(key);
             }
         }
-        answers.add(new Call(tag, outcome, 0));
+        answers.add(new Call(tag, outcome, 0, outcome == RemoteOutcome.OK ? v.checksum() : 0));
         return true;
     }
 
     @Override
     public boolean write(final long tag, final long saltId, final long idHi, final long idLo, final long srcAddress,
-        final long length)
+        final long length, final boolean checksumKnown, final long checksum)
     {
         if (!healthy)
         {
@@ -127,8 +127,8 @@ final class InMemoryRemoteTier implements RemoteTier
             payload[i] = UnsafeApi.getByte(srcAddress + i);
         }
         final Value was = shared.putIfAbsent(new Key(saltId, idHi, idLo),
-            new Value(payload, PayloadChecksum.of(srcAddress, length)));
-        answers.add(new Call(tag, was == null ? RemoteOutcome.OK : RemoteOutcome.ALREADY_PRESENT, 0));
+            new Value(payload, checksumKnown ? checksum : PayloadChecksum.of(srcAddress, length)));
+        answers.add(new Call(tag, was == null ? RemoteOutcome.OK : RemoteOutcome.ALREADY_PRESENT, 0, 0));
         return true;
     }
 
@@ -139,7 +139,7 @@ final class InMemoryRemoteTier implements RemoteTier
         Call c;
         while ((c = answers.poll()) != null)
         {
-            listener.onComplete(c.tag(), c.outcome(), c.run());
+            listener.onComplete(c.tag(), c.outcome(), c.run(), c.checksum());
             n++;
         }
         return n;

@@ -100,6 +100,7 @@ final class RedisOutputs
             op.memory.putBytes(0, bytes, at + BlockValueLayout.HEADER_BYTES, payload);
             op.ioLength = payload;
             found = PayloadChecksum.of(op.address(), payload) == expected ? RemoteStatus.OK : RemoteStatus.CORRUPT;
+            op.verifiedChecksum(expected);
         }
     }
 

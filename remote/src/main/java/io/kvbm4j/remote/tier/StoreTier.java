@@ -51,9 +51,10 @@ public final class StoreTier implements RemoteTier, RemoteCompletionHandler
 
     @Override
     public boolean write(final long tag, final long saltId, final long idHi, final long idLo, final long srcAddress,
-        final long length)
+        final long length, final boolean checksumKnown, final long checksum)
     {
-        return store.write(tag, saltId, idHi, idLo, srcAddress, length) == RemoteStatus.SUBMITTED;
+        return (checksumKnown ? store.write(tag, saltId, idHi, idLo, srcAddress, length, checksum) :
+            store.write(tag, saltId, idHi, idLo, srcAddress, length)) == RemoteStatus.SUBMITTED;
     }
 
     @Override
@@ -73,7 +74,9 @@ public final class StoreTier implements RemoteTier, RemoteCompletionHandler
     @Override
     public void onComplete(final RemoteCompletion c)
     {
-        listener.onComplete(c.tag(), outcome(c.status()), c.kind() == RemoteOpKind.LOOKUP ? c.run() : 0);
+        final int outcome = outcome(c.status());
+        listener.onComplete(c.tag(), outcome, c.kind() == RemoteOpKind.LOOKUP ? c.run() : 0,
+            c.kind() == RemoteOpKind.READ && outcome == RemoteOutcome.OK ? c.checksum() : 0);
     }
 
     static int outcome(final RemoteStatus status)

@@ -33,8 +33,15 @@ public interface RemoteTier extends AutoCloseable
     /** Reads one block's payload into {@code capacity} bytes at {@code dstAddress}, verified. */
     boolean read(long tag, long saltId, long idHi, long idLo, long dstAddress, long capacity);
 
-    /** Writes one block's payload (write-once: an existing key completes {@link RemoteOutcome#ALREADY_PRESENT}). */
-    boolean write(long tag, long saltId, long idHi, long idLo, long srcAddress, long length);
+    /**
+     * Writes one block's payload (write-once: an existing key completes {@link RemoteOutcome#ALREADY_PRESENT}).
+     *
+     * @param checksumKnown whether {@code checksum} is the payload's XXH3-64 ({@code PayloadChecksum}), taken by
+     *                      the caller; then the store does not hash the payload again (a wrong one makes every
+     *                      later read CORRUPT, never a wrong block). Otherwise the store hashes it.
+     */
+    boolean write(long tag, long saltId, long idHi, long idLo, long srcAddress, long length, boolean checksumKnown,
+        long checksum);
 
     /**
      * Delivers finished calls to {@code listener}, ends overdue ones TIMED_OUT, probes the store while it is

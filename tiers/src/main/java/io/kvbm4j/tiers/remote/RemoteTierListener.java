@@ -7,7 +7,8 @@ public interface RemoteTierListener
     /**
      * @param tag     the caller's tag given at submit.
      * @param outcome one of {@link RemoteOutcome}'s values.
-     * @param run     a lookup's leading run of ids present (0 for other calls).
+     * @param run      a lookup's leading run of ids present (0 for other calls).
+     * @param checksum a read that ended OK: the payload's XXH3-64, verified against the value (0 otherwise).
      */
-    void onComplete(long tag, int outcome, int run);
+    void onComplete(long tag, int outcome, int run, long checksum);
 }
