@@ -22,6 +22,7 @@ import io.kvbm4j.tiers.transfer.TransferEngine;
  *  manager call ──> TierTransfers ──> Offloads     G1→G2: stage a batch, apply it (then G3 write-back)
  *                                 ──> Onboards     G2→G1 tickets (OnboardPlan, OnboardState)
  *                                 ──> G3Transfers  G2→G3 write-back, G3→G2 staging (G3Plan, beside G3Copier)
+ *                                 ──> G4Transfers  G2→G4 write-back, G4 lookup → G4→G2 reads (G4Plan, beside G4Copier)
  *                  TransferEngine (Agrona agent: own thread, or an invoker in tests) runs every copy
  * </pre>
  *
