@@ -77,6 +77,26 @@ public enum Counter
     G3_EVICTED_BLOCKS,
     /** G3 blocks found on disk when the engine opened (warm restart) and registered in the G3 pool. */
     G3_RESTORED_BLOCKS,
+    /** G2 blocks written to G4 (stored, or already there: write-once): resident in G4 as far as this node knows. */
+    G4_OFFLOADED_BLOCKS,
+    /** G2→G4 writes not started: K + M transfers outstanding, the G4 index full of blocks in use, or G4 degraded. */
+    G4_OFFLOAD_DROPPED,
+    /** G2→G4 writes that did not succeed (refused, timed out, failed): not resident in G4. */
+    G4_WRITE_FAILED_BLOCKS,
+    /** Prefix lookups sent to G4 (one per onboard whose prefix ran past G2 and G3). */
+    G4_LOOKUPS,
+    /** Blocks G4 lookups found (the leading runs). */
+    G4_LOOKUP_HITS,
+    /** G4 blocks read back into G2, verified (id, salt, length, checksum), on their way to G1. */
+    G4_ONBOARDED_BLOCKS,
+    /** G4 lookups and reads that did not end with the block: misses (refused, timed out, failed, corrupt, gone). */
+    G4_READ_FAILED_BLOCKS,
+    /** G4 reads whose value failed verification: misses; the store deleted the key. */
+    G4_CORRUPT_BLOCKS,
+    /** G4 calls that ended TIMED_OUT (a miss or a failed write). */
+    G4_TIMEOUTS,
+    /** G4 index entries this node forgot (LRU) to make room: REMOVED G4 for this node; the store keeps them. */
+    G4_EVICTED_BLOCKS,
     /** Releases applied while the ring was full; their RELEASE events went out ahead of the next call's. */
     RELEASES_DEFERRED,
     /** Tiers that became degraded (a DEGRADED event each). */

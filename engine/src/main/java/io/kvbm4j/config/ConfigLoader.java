@@ -40,7 +40,7 @@ public final class ConfigLoader
      * Sections of the file that modules beside the engine read (the observe module: KV events, metrics). The
      * engine checks only that their keys exist in the default; {@link EngineConfig#section} hands them over.
      */
-    public static final List<String> MODULE_SECTIONS = List.of("kv-events", "metrics");
+    public static final List<String> MODULE_SECTIONS = List.of("kv-events", "metrics", "g4");
     private static final int MAX_BLOCKS = 1 << 24;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -269,6 +269,7 @@ public final class ConfigLoader
         }
         final TransferSettings transfers = transfers(r, source, g2, ringSize);
         final DiskTierConfig g3 = g3(r, source, transfers, layout.blockBytes());
+        g4(r, source, transfers);
         return new EngineConfig(source, layout, hash, salt, g1, g2, ringSize, wait, shutdownMs,
             maxEntries == 0 ? (long)g1 + g2 : maxEntries, persist.isEmpty() ? null : Path.of(persist),
             journalDir.isEmpty() ? null : Path.of(journalDir), roll, transfers, g1Policy, g2Policy, g3,
@@ -290,18 +291,53 @@ public final class ConfigLoader
                 throw new ConfigException(source + ": " + name + ": must be a mapping of keys");
             }
             final Map<String, String> keys = new LinkedHashMap<>();
-            for (final Map.Entry<String, JsonNode> f : section.properties())
-            {
-                final JsonNode v = f.getValue();
-                if (!v.isValueNode())
-                {
-                    throw new ConfigException(source + ": " + name + "." + f.getKey() + ": must be a single value");
-                }
-                keys.put(f.getKey(), v.isNull() ? "" : v.asText());
-            }
+            flatten(section, name, "", keys, source);
             sections.put(name, Map.copyOf(keys));
         }
         return Map.copyOf(sections);
+    }
+
+    /** A section's keys relative to it, nested mappings as dotted keys ({@code g4.s3.bucket} → {@code s3.bucket}). */
+    private static void flatten(
+        final JsonNode node, final String name, final String prefix, final Map<String, String> keys, final String source)
+    {
+        for (final Map.Entry<String, JsonNode> f : node.properties())
+        {
+            final JsonNode v = f.getValue();
+            if (v.isObject())
+            {
+                flatten(v, name, prefix + f.getKey() + ".", keys, source);
+                continue;
+            }
+            if (!v.isValueNode())
+            {
+                throw new ConfigException(source + ": " + name + "." + prefix + f.getKey() + ": must be a single value");
+            }
+            keys.put(prefix + f.getKey(), v.isNull() ? "" : v.asText());
+        }
+    }
+
+    /**
+     * The {@code g4:} section's engine-side checks (the store's own keys are validated by the remote module when
+     * the engine opens it, through {@code RemoteConfig}, whose messages name the key).
+     */
+    private static void g4(final Reader r, final String source, final TransferSettings transfers)
+    {
+        final String backend = r.text("g4.backend", true);
+        final int index = r.integer("g4.index-blocks", 0, MAX_BLOCKS);
+        if (backend.isEmpty())
+        {
+            return;
+        }
+        if (transfers.g1Memory() == TransferSettings.G1Memory.NONE)
+        {
+            throw new ConfigException(source + ": g4.backend: " + backend + " needs tiers.g1-memory host or device " +
+                "and tiers.g2-blocks > 0 (G4 blocks move through G2); leave g4.backend empty");
+        }
+        if (index == 0)
+        {
+            throw new ConfigException(source + ": g4.index-blocks: must be > 0 when g4.backend is set, got 0");
+        }
     }
 
     private static EvictionPolicies policy(final Reader r, final String source, final String key)

@@ -52,6 +52,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
     private final BlockPool g1;
     private final BlockPool g2;
     private final BlockPool g3;
+    /** The G4 index (what this node knows the shared store holds), or null when G4 is off. */
+    private final BlockPool g4;
     private final SlotMemory g1Memory;
     private final SlotMemory g2Memory;
     private final EventPipeline pipeline;
@@ -86,6 +88,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
         this.g1 = seq.pools.get(Tier.G1);
         this.g2 = seq.pools.get(Tier.G2);
         this.g3 = seq.pools.get(Tier.G3);
+        this.g4 = seq.pools.get(Tier.G4);
         this.g1Memory = g1Memory;
         this.g2Memory = g2Memory;
         this.transfers = transfers;
@@ -671,6 +674,8 @@ public final class DefaultKvBlockManager implements KvBlockManager
                 return g2;
             case G3:
                 return g3;
+            case G4:
+                return g4;
             default:
                 return null;
         }
@@ -768,6 +773,12 @@ public final class DefaultKvBlockManager implements KvBlockManager
         return transfers == null ? null : transfers.latencies();
     }
 
+    /** Whether G4 is on and its store degraded (skipped by matches and offloads until a probe answers); any thread. */
+    public boolean g4Degraded()
+    {
+        return transfers != null && transfers.g4Degraded();
+    }
+
     /** True once transfers were asked to stop (any thread; for tests that race a shutdown). */
     public boolean transfersStopping()
     {
@@ -806,7 +817,7 @@ public final class DefaultKvBlockManager implements KvBlockManager
     public String checkInvariants()
     {
         final StringBuilder sb = new StringBuilder();
-        for (final BlockPool pool : new BlockPool[] {g1, g2, g3})
+        for (final BlockPool pool : new BlockPool[] {g1, g2, g3, g4})
         {
             final String v = pool == null ? null : PoolInvariants.check(pool);
             if (v != null)
@@ -849,6 +860,10 @@ public final class DefaultKvBlockManager implements KvBlockManager
         if (g3 != null)
         {
             g3.close();
+        }
+        if (g4 != null)
+        {
+            g4.close();
         }
         if (transfersStopped)
         {

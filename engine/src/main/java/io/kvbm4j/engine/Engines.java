@@ -2,6 +2,7 @@ package io.kvbm4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
@@ -40,6 +41,8 @@ import io.kvbm4j.tiers.cuda.DeviceSlotMemory;
 import io.kvbm4j.tiers.cuda.PinnedHostSlotMemory;
 import io.kvbm4j.tiers.host.HostSlotMemory;
 import io.kvbm4j.tiers.memory.SlotMemory;
+import io.kvbm4j.tiers.remote.RemoteTier;
+import io.kvbm4j.tiers.remote.RemoteTierProvider;
 import io.kvbm4j.tiers.transfer.BlockCopier;
 import io.kvbm4j.tiers.transfer.HostCopier;
 import io.kvbm4j.tiers.transfer.TransferEngine;
@@ -81,6 +84,7 @@ public final class Engines
         private UnaryOperator<SlotIo> g3IoWrapper = UnaryOperator.identity();
         private boolean transferInvoker;
         private TokenRing tokenRing;
+        private RemoteTier g4Store;
 
         private Builder(final EngineConfig config)
         {
@@ -157,6 +161,17 @@ public final class Engines
             return this;
         }
 
+        /**
+         * The G4 store to use instead of opening one from {@code g4.*} through the {@link RemoteTierProvider} on the
+         * classpath (tests: a double, or a store they opened). G4 needs G1 memory and G2, as G3 does; the manager
+         * closes the store.
+         */
+        public Builder g4(final RemoteTier store)
+        {
+            this.g4Store = store;
+            return this;
+        }
+
         /** The clock that transfer deadlines are measured on (tests use a manual one). */
         public Builder transferClock(final NanoClock clock)
         {
@@ -213,6 +228,8 @@ public final class Engines
             EventPipeline pipeline = null;
             DiskTier disk = null;
             BlockPool g3 = null;
+            RemoteTier remote = g4Store;
+            BlockPool g4 = null;
             try
             {
                 SlotMemory g1Memory = this.g1Memory;
@@ -293,15 +310,32 @@ public final class Engines
                         null);
                     restore(disk, g3, saltId(config), blockBytes, config.blockTokens(), counters);
                 }
+                final Map<String, String> g4Section = config.section("g4");
+                if ((remote != null || !g4Section.getOrDefault("backend", "").isEmpty()) && g1Memory == null)
+                {
+                    throw new IllegalArgumentException("g4.backend: G4 needs G1 memory (tiers.g1-memory host or device, " +
+                        "or Builder.g1Memory) and tiers.g2-blocks > 0: G4 blocks move through G2");
+                }
+                if (remote == null && !g4Section.getOrDefault("backend", "").isEmpty())
+                {
+                    remote = RemoteTierProvider.find().open(g4Settings(g4Section));
+                }
+                if (remote != null)
+                {
+                    final int index = Integer.parseInt(g4Section.getOrDefault("index-blocks", "65536"));
+                    g4 = new BlockPool(Tier.G4, index, EvictionPolicies.LRU.create(index), null);
+                    System.getLogger(Engines.class.getName()).log(System.Logger.Level.INFO,
+                        "G4 on " + remote.describe() + ", index of " + index + " blocks");
+                }
                 // One record per block resident anywhere: G1 registrations are bounded by metadata.max-entries (register
                 // answers NO_SPACE beyond it), the lower tiers by their capacity.
                 metadata = new MetadataStore(config.metadataMaxEntries() + (g2 == null ? 0 : g2.capacity()) +
-                    (g3 == null ? 0 : g3.capacity()), config.metadataPersistTo());
+                    (g3 == null ? 0 : g3.capacity()) + (g4 == null ? 0 : g4.capacity()), config.metadataPersistTo());
                 final List<EventHandler<BlockEvent>> all = new ArrayList<>();
                 all.add(new MetadataHandler(metadata, counters, blockBytes));
                 all.addAll(handlers);
                 pipeline = new EventPipeline(config.ringSize(), config.waitStrategy(), all, counters, "kvbm4j");
-                final TierPools pools = new TierPools(g1, g2, g3);
+                final TierPools pools = new TierPools(g1, g2, g3, g4);
                 final Sequencer sequencer = new Sequencer(pools, new RingWriter(pipeline, g1.table(), g1.capacity()),
                     counters, clock, config.blockTokens(), config.metadataMaxEntries());
                 if (g3 != null)
@@ -323,14 +357,19 @@ public final class Engines
                     final G3Copier g3Io = disk == null ? null : new G3Copier(copy, disk,
                         new G3Slots(g3.capacity(), blockBytes), g2Memory, transferClock, saltId(config), records, batch,
                         settings.verifyG2());
+                    final BlockCopier local = g3Io != null ? g3Io : copy;
+                    final G4Copier g4Io = remote == null ? null : new G4Copier(local, remote,
+                        new G4Slots(Math.max(g4.capacity(), batch), blockBytes), g2Memory, saltId(config), records, batch,
+                        settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
-                        g3Io != null ? g3Io : copy, transferClock, "kvbm4j", transferInvoker);
+                        g4Io != null ? g4Io : local, transferClock, "kvbm4j", transferInvoker);
                     disk = null; // the transfer engine's copier owns and closes it now
+                    remote = null; // likewise the G4 store
                     final AdmissionPolicy admit = admission != null ? admission :
                         settings.admission() == TransferSettings.Admission.ALWAYS ? AdmissionPolicy.ALWAYS :
                             AdmissionPolicy.SEEN_TWICE;
                     transfers = new TierTransfers(sequencer, g1Memory, g2Memory, engine, transferClock, settings, admit,
-                        g3Io);
+                        g3Io, g4Io);
                 }
                 final SlotMemory ownedG1 = g1Owned;
                 final CudaDevice device = cuda;
@@ -366,6 +405,14 @@ public final class Engines
                 if (g3 != null)
                 {
                     g3.close();
+                }
+                if (remote != null)
+                {
+                    remote.close();
+                }
+                if (g4 != null)
+                {
+                    g4.close();
                 }
                 g1.close();
                 if (g2 != null)
@@ -433,6 +480,20 @@ public final class Engines
                 }
                 slot = end;
             }
+        }
+
+        /** The store's settings: the {@code g4:} keys that are set, as {@code g4.*}, less the engine's own index size. */
+        static Map<String, String> g4Settings(final Map<String, String> section)
+        {
+            final Map<String, String> keys = new java.util.TreeMap<>();
+            for (final Map.Entry<String, String> e : section.entrySet())
+            {
+                if (!e.getKey().equals("index-blocks") && !e.getValue().isEmpty())
+                {
+                    keys.put("g4." + e.getKey(), e.getValue());
+                }
+            }
+            return keys;
         }
 
         private static long saltId(final EngineConfig config)

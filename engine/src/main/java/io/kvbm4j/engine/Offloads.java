@@ -38,13 +38,16 @@ final class Offloads
     private final AdmissionPolicy admission;
     /** Null when G3 is off. */
     private final G3Transfers g3;
+    /** Null when G4 is off. */
+    private final G4Transfers g4;
     private Transfer staged;
     /** G2 blocks that entered G2 while a record was applied: written back to G3 after its events are out. */
     private final int[] writeBack;
     private final long[] writeBackRequest;
 
-    Offloads(final TransferContext ctx, final AdmissionPolicy admission, final G3Transfers g3)
+    Offloads(final TransferContext ctx, final AdmissionPolicy admission, final G3Transfers g3, final G4Transfers g4)
     {
+        this.g4 = g4;
         this.ctx = ctx;
         this.writer = ctx.writer;
         this.g1 = ctx.g1;
@@ -179,6 +182,13 @@ final class Offloads
             for (int i = 0; i < down; i++)
             {
                 g3.writeBack(writeBack[i], writeBackRequest[i]); // after this record's STORED run
+            }
+        }
+        if (g4 != null)
+        {
+            for (int i = 0; i < down; i++)
+            {
+                g4.writeBack(writeBack[i], writeBackRequest[i]); // to the shared store, past the same admission
             }
         }
         return true;

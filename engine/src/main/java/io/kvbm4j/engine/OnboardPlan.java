@@ -27,10 +27,10 @@ final class OnboardPlan
     final long[] parentLo;
     final int[] position;
 
-    OnboardPlan(final int batchBlocks, final boolean g3)
+    OnboardPlan(final int batchBlocks, final boolean staging)
     {
         this.slots = new int[batchBlocks];
-        final int staged = g3 ? batchBlocks : 0;
+        final int staged = staging ? batchBlocks : 0;
         this.stageG2 = new int[staged];
         this.stageG1 = new int[staged];
         this.parentHi = new long[staged];

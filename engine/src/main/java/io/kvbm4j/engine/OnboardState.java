@@ -7,7 +7,9 @@ enum OnboardState
     IDLE,
     /** The G2→G1 copy is submitted (or queued again after its G3 stage). */
     RUNNING,
-    /** The G3 blocks are being read into G2; the G2→G1 copy follows on the same record. */
+    /** G4 is asked which blocks past G2 it holds (a prefix lookup); reads into G2 follow on the same record. */
+    LOOKING,
+    /** The G3 (or G4) blocks are being read into G2; the G2→G1 copy follows on the same record. */
     STAGING,
     /** Applied to the pools: the slots wait for the caller's poll. */
     READY

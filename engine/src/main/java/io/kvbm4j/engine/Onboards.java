@@ -38,14 +38,17 @@ final class Onboards
     private final CounterArray counters;
     /** Null when G3 is off. */
     private final G3Transfers g3;
+    /** Null when G4 is off. */
+    private final G4Transfers g4;
     private final OnboardPlan[] plans;
     private final int[] g2Found;
     private final int[] g1Fresh;
     /** G2 copies that failed verification on an onboard, dropped after the record's STORED run. */
     private final int[] badCopies;
 
-    Onboards(final TransferContext ctx, final G3Transfers g3)
+    Onboards(final TransferContext ctx, final G3Transfers g3, final G4Transfers g4)
     {
+        this.g4 = g4;
         this.ctx = ctx;
         this.writer = ctx.writer;
         this.g1 = ctx.g1;
@@ -57,7 +60,7 @@ final class Onboards
         this.plans = new OnboardPlan[engine.capacity()];
         for (int r = 0; r < plans.length; r++)
         {
-            plans[r] = new OnboardPlan(batch, g3 != null);
+            plans[r] = new OnboardPlan(batch, g3 != null || g4 != null);
         }
         this.g2Found = new int[batch];
         this.g1Fresh = new int[batch];
@@ -95,18 +98,26 @@ final class Onboards
             g2Found[j++] = b;
         }
         int m = g3 == null ? 0 : g3.find(ids, hits + j, most - j);
+        // Past G2 (and G3, when it found nothing): G4, asked on the transfer thread; G1 slots reserved for the
+        // blocks it may hold, G2 slots only for the run it answers.
+        int r = m == 0 && g4 != null ? g4.candidates(most - j) : 0;
         // The metadata store is sized for maxRegistered G1 records; onboarded blocks register there too.
-        final int room = (int)Math.min(j + m, Math.max(0, ctx.seq.registrationRoom()));
+        final int room = (int)Math.min(j + m + r, Math.max(0, ctx.seq.registrationRoom()));
         if (room < j)
         {
             j = room;
             m = 0;
+            r = 0;
         }
-        else
+        else if (m > 0)
         {
             m = room - j;
         }
-        if (j + m == 0)
+        else
+        {
+            r = room - j;
+        }
+        if (j + m + r == 0)
         {
             return 0;
         }
@@ -124,8 +135,14 @@ final class Onboards
         {
             m = g3.stageSlots(m, requestId);
         }
-        final int n = j + m;
-        final int got = n == 0 ? -1 : ctx.seq.allocateG1(n, requestId, g1Fresh);
+        int n = j + m + r;
+        int got = n == 0 ? -1 : ctx.seq.allocateG1(n, requestId, g1Fresh);
+        if (got != n && r > 0)
+        {
+            r = 0; // no G1 room for what G4 may hold: onboard the G2 part alone
+            n = j + m;
+            got = n == 0 ? -1 : ctx.seq.allocateG1(n, requestId, g1Fresh);
+        }
         if (got != n)
         {
             for (int i = 0; i < j; i++)
@@ -154,7 +171,17 @@ final class Onboards
             g1Fresh[k + 1] = v;
         }
         final OnboardPlan plan = plans[t.index()];
-        if (m == 0)
+        if (r > 0)
+        {
+            // First the G4 lookup; G4Transfers.applyLookup and applyStage turn the record into reads, then the
+            // G2→G1 leg.
+            g4.beginLookup(t, plan, ids, hits + j, r);
+            System.arraycopy(g2Found, 0, plan.stageG2, 0, j);
+            plan.stageG2Count = j;
+            System.arraycopy(g1Fresh, 0, plan.stageG1, 0, n);
+            plan.stageG1Count = n;
+        }
+        else if (m == 0)
         {
             t.begin(Transfer.ONBOARD, ctx.g2Memory, ctx.g1Memory, ctx.deadline(), ctx.settings.verifyG2());
             final BlockTable lower = g2.table();

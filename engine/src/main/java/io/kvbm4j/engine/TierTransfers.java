@@ -23,6 +23,7 @@ import io.kvbm4j.tiers.transfer.TransferEngine;
  *  manager call ──> TierTransfers ──> Offloads     G1→G2: stage a batch, apply it (then G3 write-back)
  *                                 ──> Onboards     G2→G1 tickets (OnboardPlan, OnboardState)
  *                                 ──> G3Transfers  G2→G3 write-back, G3→G2 staging (G3Plan, beside G3Copier)
+ *                                 ──> G4Transfers  G2→G4 write-back, G4 lookup → G4→G2 reads (G4Plan, beside G4Copier)
  *                  TransferEngine (Agrona agent: own thread, or an invoker in tests) runs every copy
  * </pre>
  *
@@ -44,18 +45,22 @@ final class TierTransfers
     private final G3Transfers g3;
     /** Latencies of the transfers applied here (written in {@link #drain}, serving thread; read on scrape). */
     private final TransferLatencies latencies = new TransferLatencies();
+    /** Null when G4 is off. */
+    private final G4Transfers g4;
     /** What the first stop() found: whether the transfer thread ended (false: abandoned in a copy). */
     private boolean stoppedCleanly;
 
     TierTransfers(
         final Sequencer seq, final SlotMemory g1Memory, final SlotMemory g2Memory, final TransferEngine engine,
-        final NanoClock clock, final TransferSettings settings, final AdmissionPolicy admission, final G3Copier g3Io)
+        final NanoClock clock, final TransferSettings settings, final AdmissionPolicy admission, final G3Copier g3Io,
+        final G4Copier g4Io)
     {
         this.ctx = new TransferContext(seq, g1Memory, g2Memory, engine, clock, settings);
         this.engine = engine;
         this.g3 = g3Io == null ? null : new G3Transfers(ctx, g3Io);
-        this.offloads = new Offloads(ctx, admission, g3);
-        this.onboards = new Onboards(ctx, g3);
+        this.g4 = g4Io == null ? null : new G4Transfers(ctx, g4Io);
+        this.offloads = new Offloads(ctx, admission, g3, g4);
+        this.onboards = new Onboards(ctx, g3, g4);
     }
 
     /** A G3 disk tier counter (atomic, any thread); 0 when G3 is off. */
@@ -68,6 +73,12 @@ final class TierTransfers
     TransferLatencies latencies()
     {
         return latencies;
+    }
+
+    /** Whether G4 is on and its store degraded (any thread: the store's health is volatile). */
+    boolean g4Degraded()
+    {
+        return g4 != null && g4.degraded();
     }
 
     /** The engine behind these transfers (copies and bytes counted there). */
@@ -93,12 +104,38 @@ final class TierTransfers
         {
             g3.publishDegraded();
         }
+        if (g4 != null)
+        {
+            g4.publishDegraded();
+        }
         Transfer t;
         while ((t = engine.peekCompleted()) != null)
         {
             final boolean applied;
             boolean again = false;
-            if (t.direction() == Transfer.OFFLOAD)
+            final boolean g4Leg = g4 != null && g4.involves(t);
+            if (g4Leg)
+            {
+                if (t.direction() == Transfer.OFFLOAD)
+                {
+                    applied = g4.applyWrite(t);
+                }
+                else
+                {
+                    final OnboardPlan plan = onboards.plan(t.index());
+                    if (g4.isLookup(t))
+                    {
+                        g4.applyLookup(t, plan);
+                        applied = true;
+                    }
+                    else
+                    {
+                        applied = g4.applyStage(t, plan);
+                    }
+                    again = applied && (plan.state == OnboardState.RUNNING || plan.state == OnboardState.STAGING);
+                }
+            }
+            else if (t.direction() == Transfer.OFFLOAD)
             {
                 applied = g3 != null && g3.involves(t) ? g3.applyWrite(t) : offloads.apply(t);
             }
@@ -117,13 +154,14 @@ final class TierTransfers
                 return; // ring full: apply on a later call
             }
             engine.pollCompleted();
-            // the lower tier of the copy: G2 when G2's memory is its source or destination, else G3
+            // the lower tier of the copy: G4 for the remote store's records, G2 when G2's memory is the source or
+            // destination, else G3
             final boolean g2Leg = t.direction() == Transfer.OFFLOAD ? t.destination() == ctx.g2Memory :
                 t.source() == ctx.g2Memory;
-            latencies.record(g2Leg ? 0 : 1, t.direction(), t.outcome(), t.latencyNanos());
+            latencies.record(g4Leg ? 2 : g2Leg ? 0 : 1, t.direction(), t.outcome(), t.latencyNanos());
             if (again)
             {
-                engine.submit(t); // the stage's G2→G1 leg, on the same record (the ticket stays valid)
+                engine.submit(t); // the stage's next leg (G4 reads, G2→G1), on the same record (the ticket stays valid)
             }
             else if (t.direction() == Transfer.OFFLOAD)
             {
@@ -139,6 +177,10 @@ final class TierTransfers
         if (g3 != null)
         {
             g3.flush();
+        }
+        if (g4 != null)
+        {
+            g4.flush();
         }
     }
 

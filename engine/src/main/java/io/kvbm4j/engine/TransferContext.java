@@ -29,6 +29,8 @@ final class TransferContext
     final BlockPool g2;
     /** Null when G3 is off. */
     final BlockPool g3;
+    /** The G4 index (what this node knows the shared store holds); null when G4 is off. */
+    final BlockPool g4;
     final SlotMemory g1Memory;
     final SlotMemory g2Memory;
     final TransferEngine engine;
@@ -50,6 +52,7 @@ final class TransferContext
         this.g1 = pools.get(Tier.G1);
         this.g2 = pools.get(Tier.G2);
         this.g3 = pools.get(Tier.G3);
+        this.g4 = pools.get(Tier.G4);
         this.g1Memory = g1Memory;
         this.g2Memory = g2Memory;
         this.engine = engine;

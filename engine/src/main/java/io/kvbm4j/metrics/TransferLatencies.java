@@ -11,7 +11,7 @@ import io.kvbm4j.api.Tier;
  * plus +Inf, as Prometheus classic-histogram upper bounds in seconds.
  *
  * <pre>
- *   series s = ((tier - G2) * DIRECTIONS + direction) * OUTCOMES + outcome      (tier G2 or G3)
+ *   series s = ((tier - G2) * DIRECTIONS + direction) * OUTCOMES + outcome      (tier G2, G3 or G4)
  *   values[s * STRIDE + b]          count of bucket b (b = 0 .. BUCKETS-1: le 2^b µs; b = BUCKETS: +Inf)
  *   values[s * STRIDE + BUCKETS + 1] sum of the latencies, ns
  * </pre>
@@ -24,8 +24,8 @@ public final class TransferLatencies
 {
     /** Finite buckets: upper bounds 2^0 .. 2^(BUCKETS-1) microseconds. */
     public static final int BUCKETS = 27;
-    /** Tiers below G1 with transfers: G2, G3. */
-    public static final Tier[] TIERS = {Tier.G2, Tier.G3};
+    /** Tiers below G1 with transfers: G2, G3, G4. */
+    public static final Tier[] TIERS = {Tier.G2, Tier.G3, Tier.G4};
     /** Directions, in the order of {@code Transfer.OFFLOAD - 1}, {@code Transfer.ONBOARD - 1}. */
     public static final String[] DIRECTIONS = {"offload", "onboard"};
     /** Outcomes, in the order of {@code TransferOutcome} DONE .. TIMED_OUT (codes 1 .. 4). */
@@ -56,7 +56,7 @@ public final class TransferLatencies
     /**
      * Records one finished transfer. Serving thread only.
      *
-     * @param tier      index in {@link #TIERS} (0 = G2, 1 = G3).
+     * @param tier      index in {@link #TIERS} (0 = G2, 1 = G3, 2 = G4).
      * @param direction {@code Transfer.OFFLOAD} or {@code Transfer.ONBOARD} (1 or 2).
      * @param outcome   a {@code TransferOutcome} final code, DONE .. TIMED_OUT (1 .. 4); others are ignored.
      */

@@ -23,6 +23,9 @@ public interface RemoteCompletion
     /** READ (OK): payload bytes written to the destination. WRITE: payload bytes written. */
     long payloadLength();
 
+    /** READ (OK): the payload's XXH3-64, verified against the value's header (the caller need not hash it again). */
+    long checksum();
+
     /** READ, WRITE, DELETE: the block id. */
     long idHi();
 

@@ -49,6 +49,14 @@ public interface RemoteStore extends AutoCloseable
     /** Writes one block's value (write-once) from {@code length} bytes at {@code srcAddress}; TTL {@code g4.ttl-ms}. */
     RemoteStatus write(long tag, long saltId, long idHi, long idLo, long srcAddress, long length);
 
+    /**
+     * {@link #write} with the payload's XXH3-64 ({@code PayloadChecksum}) already known to the caller (the engine
+     * took it on the way to G2): the store puts it in the header without hashing the payload again. A checksum
+     * that does not match the bytes makes every later read of the value CORRUPT (a miss, the key deleted), never
+     * a wrong block.
+     */
+    RemoteStatus write(long tag, long saltId, long idHi, long idLo, long srcAddress, long length, long checksum);
+
     /** Deletes one block's key (OK whether or not it was there). */
     RemoteStatus delete(long tag, long saltId, long idHi, long idLo);
 

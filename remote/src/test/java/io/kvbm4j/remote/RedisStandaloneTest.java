@@ -139,6 +139,52 @@ class RedisStandaloneTest
     }
 
     @Test
+    void aServerThatRefusesTheLookupScriptFailsOneLookupThenAnswersByPipelinedExists() throws Exception
+    {
+        try (RedisServer noScripts = RedisServer.start("noscript"))
+        {
+            noScripts.cli("ACL", "SETUSER", "default", "-eval", "-evalsha", "-eval_ro", "-evalsha_ro");
+            try (RemoteStore store = new RedisRemoteStore(config(noScripts.hostPort(), "noscript"),
+                new SystemNanoClock());
+                 Blocks blocks = new Blocks(1, 4096))
+            {
+                final Driver d = new Driver(store, 2000);
+                final long[] hi = {1, 2, 3, 4};
+                final long[] lo = {5, 6, 7, 8};
+                for (int i = 0; i < 3; i++)
+                {
+                    assertEquals(RemoteStatus.OK, d.write(3, hi[i], lo[i], blocks.address(0), 4096).status());
+                }
+                assertEquals(RemoteStatus.FAILED, d.lookup(3, hi, lo, 4).status(), "the script is refused once");
+                assertTrue(store.lastFailure().contains("lookup script refused"), store.lastFailure());
+                final Driver.Done run = d.lookup(3, hi, lo, 4);
+                assertEquals(RemoteStatus.OK, run.status());
+                assertEquals(3, run.run(), "answered by EXISTS from then on");
+            }
+        }
+    }
+
+    @Test
+    void aWriteWithTheCallersChecksumIsNotHashedAgainAndAWrongOneReadsBackCorruptNeverValid()
+    {
+        try (RemoteStore store = new RedisRemoteStore(config(server.hostPort(), "known"), new SystemNanoClock());
+             Blocks blocks = new Blocks(2, BLOCK))
+        {
+            final Driver d = new Driver(store, 2000);
+            blocks.fill(0, 5);
+            final long sum = io.kvbm4j.tiers.transfer.PayloadChecksum.of(blocks.address(0), BLOCK);
+            assertEquals(RemoteStatus.OK, d.await(1001, store.write(1001, 9, 1, 1, blocks.address(0), BLOCK, sum)).status());
+            final Driver.Done ok = d.read(9, 1, 1, blocks.address(1), BLOCK);
+            assertEquals(RemoteStatus.OK, ok.status());
+            assertTrue(blocks.same(0, 1));
+            assertEquals(RemoteStatus.OK, d.await(1002, store.write(1002, 9, 2, 2, blocks.address(0), BLOCK, sum + 1)).status());
+            assertEquals(RemoteStatus.CORRUPT, d.read(9, 2, 2, blocks.address(1), BLOCK).status());
+            d.drain(); // the store's own delete of the corrupt key
+            assertEquals(0L, redis.exists(key("known", 9, 2, 2)), "the bad value was deleted");
+        }
+    }
+
+    @Test
     void anotherSaltNeverReadsTheBlockAndTheSameSaltDoes()
     {
         try (RemoteStore store = new RedisRemoteStore(config(server.hostPort(), "salts"), new SystemNanoClock());

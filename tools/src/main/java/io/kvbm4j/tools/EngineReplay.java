@@ -61,6 +61,21 @@ final class EngineReplay
         final int g2Blocks, final int g3Blocks, final int payloadBytes, final Path journal, final boolean csv, final Path out,
         final PrintWriter w, final PrintWriter err)
     {
+        return run(source, kinds, capacities, g2Blocks, g3Blocks, 0, Map.of(), payloadBytes, journal, csv, out, w, err);
+    }
+
+    /**
+     * @param g4Blocks G4 index blocks (0: no G4); the store is named by {@code settings} ({@code g4.endpoints},
+     *                 ...; {@code g4.backend} redis and a fresh {@code g4.namespace} per manager by default, so each
+     *                 (policy, capacity) starts from an empty G4 unless the caller names one).
+     * @param settings engine settings laid over the replay's own ({@code --set}).
+     */
+    static int run(final Supplier<TraceReader> source, final List<PolicyKind> kinds, final int[] capacities,
+        final int g2Blocks, final int g3Blocks, final int g4Blocks, final Map<String, String> settings,
+        final int payloadBytes, final Path journal, final boolean csv, final Path out, final PrintWriter w,
+        final PrintWriter err)
+    {
+        final List<String> g4Lines = new ArrayList<>();
         final List<PolicyKind> anchors = List.of(PolicyKind.LRU, PolicyKind.OPT);
         final Map<Integer, Double> lru = new HashMap<>();
         final Map<Integer, Double> opt = new HashMap<>();
@@ -108,6 +123,15 @@ final class EngineReplay
                     overrides.put("g3.slot-count", Integer.toString(g3Blocks));
                     overrides.put("g3.root", g3Root.toString());
                 }
+                if (g4Blocks > 0)
+                {
+                    overrides.put("g4.backend", "redis");
+                    overrides.put("g4.index-blocks", Integer.toString(g4Blocks));
+                    overrides.put("g4.namespace", "kvbm4j-replay-" + Long.toHexString(System.nanoTime()) + "-" +
+                        kind.cliName() + "-" + capacity);
+                    overrides.put("g4.ttl-ms", "3600000"); // a replay's blocks leave a shared store within the hour
+                }
+                overrides.putAll(settings);
                 final EngineConfig config = ConfigLoader.withOverrides(null, overrides);
                 final Engines.Builder builder = journal != null ? JournaledEngines.builder(config) :
                     Engines.builder(config);
@@ -116,6 +140,7 @@ final class EngineReplay
                 final long[] dropped = new long[2]; // offloads dropped, onboards refused "not now"
                 final long[] noSpace = new long[1]; // allocations refused: every block in use or in flight
                 final long[] fromG3 = new long[1];  // blocks read back from G3 (staged through G2 to G1)
+                final long[] fromG4 = new long[1];  // blocks read back from G4 (staged through G2 to G1)
                 final long[] totals = new long[6]; // requests, accesses, hits, g1 hits, g2 hits, wrong blocks
                 final long start;
                 final long end;
@@ -130,6 +155,18 @@ final class EngineReplay
                         m.counters().get(Counter.G3_OFFLOAD_DROPPED);
                     dropped[1] = m.counters().get(Counter.ONBOARD_NOT_NOW);
                     fromG3[0] = m.counters().get(Counter.G3_ONBOARDED_BLOCKS);
+                    fromG4[0] = m.counters().get(Counter.G4_ONBOARDED_BLOCKS);
+                    if (g4Blocks > 0)
+                    {
+                        g4Lines.add(String.format(Locale.ROOT, "%s@%d: G4 %s: written %,d (dropped %,d, failed %,d), " +
+                            "lookups %,d finding %,d blocks, onboarded %,d, misses %,d (corrupt %,d, timed out %,d)",
+                            kind.cliName(), capacity, config.section("g4").get("endpoints"),
+                            m.counters().get(Counter.G4_OFFLOADED_BLOCKS), m.counters().get(Counter.G4_OFFLOAD_DROPPED),
+                            m.counters().get(Counter.G4_WRITE_FAILED_BLOCKS), m.counters().get(Counter.G4_LOOKUPS),
+                            m.counters().get(Counter.G4_LOOKUP_HITS), m.counters().get(Counter.G4_ONBOARDED_BLOCKS),
+                            m.counters().get(Counter.G4_READ_FAILED_BLOCKS), m.counters().get(Counter.G4_CORRUPT_BLOCKS),
+                            m.counters().get(Counter.G4_TIMEOUTS)));
+                    }
                     noSpace[0] = m.counters().get(Counter.NO_SPACE);
                     if (System.getenv("KVBM4J_REPLAY_COUNTERS") != null)
                     {
@@ -155,7 +192,9 @@ final class EngineReplay
                 results.add(new ReplayResult(kind.cliName(), capacity, totals[0], totals[1], totals[2],
                     (end - start) / 1e9));
                 final long g3Hits = Math.min(fromG3[0], totals[4]);
-                perTier.add(new long[] {totals[3], totals[4] - g3Hits, g3Hits, dropped[0], dropped[1], noSpace[0]});
+                final long g4Hits = Math.min(fromG4[0], totals[4] - g3Hits);
+                perTier.add(new long[] {totals[3], totals[4] - g3Hits - g4Hits, g3Hits, dropped[0], dropped[1], noSpace[0],
+                    g4Hits});
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " match", match));
                 latencies.add(new HtmlReport.Latency(kind.cliName() + "@" + capacity + " allocate", allocate));
             }
@@ -195,6 +234,20 @@ final class EngineReplay
                     w.printf(Locale.ROOT, "  %-10s %,10d %14.4f %14.4f %14s %,18d %,18d %,16d%n", r.policy(),
                         r.capacityBlocks(), (double)t[0] / r.accesses(), (double)t[1] / r.accesses(),
                         g3Blocks > 0 ? String.format(Locale.ROOT, "%.4f", (double)t[2] / r.accesses()) : "-", t[3], t[4], t[5]);
+                }
+            }
+            if (g4Blocks > 0)
+            {
+                w.printf(Locale.ROOT, "%n  %-10s %10s %14s%n", "policy", "g1 blocks", "g4 hit rate");
+                for (int i = 0; i < results.size(); i++)
+                {
+                    final ReplayResult r = results.get(i);
+                    w.printf(Locale.ROOT, "  %-10s %,10d %14.4f%n", r.policy(), r.capacityBlocks(),
+                        (double)perTier.get(i)[6] / r.accesses());
+                }
+                for (final String line : g4Lines)
+                {
+                    w.printf(Locale.ROOT, "  %s%n", line);
                 }
             }
             w.printf(Locale.ROOT, "%n  latency in microseconds per call (each retry is a call); calls refused for a full ring and retried: %,d%n",

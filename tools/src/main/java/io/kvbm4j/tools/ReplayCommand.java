@@ -79,8 +79,16 @@ public final class ReplayCommand implements Callable<Integer>
     private Path out;
 
     @Option(names = "--tiers", paramLabel = "g1=N,g2=N,g3=N",
-        description = "Multi-tier mode: capacities per tier; reports hits per tier.")
+        description = {"Multi-tier mode: capacities per tier; reports hits per tier.",
+            "With --engine: g1=N[,g2=N][,g3=N][,g4=N] (g3 optional below g4); g4=N is the G4 index size in blocks " +
+                "and the store is given with --set g4.endpoints=HOST:PORT (docs/REMOTE.md)."})
     private String tiers;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = {"With --engine: an engine setting over the replay's own, as in the config file; for G4 " +
+            "g4.endpoints (required with g4=N), g4.backend (default redis), g4.namespace (default a fresh one per " +
+            "run), g4.timeout-ms, ...", "Example: --set g4.endpoints=127.0.0.1:6379"})
+    private java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
 
     @Option(names = "--engine", description = "Replay through the full engine (ring, metadata, journal) and " +
         "report latency too; OPT is skipped there (it needs the future).")
@@ -161,19 +169,22 @@ public final class ReplayCommand implements Callable<Integer>
                 int[] g1 = capacities;
                 int g2 = 0;
                 int g3 = 0;
+                int g4 = 0;
                 if (tiers != null)
                 {
-                    final int[] t = parseTiers();
-                    if (t.length > 3)
-                    {
-                        throw new ParameterException(spec.commandLine(),
-                            "--tiers with --engine: g1, g2 and g3 only (the engine has no G4 yet)");
-                    }
+                    final int[] t = parseEngineTiers();
                     g1 = new int[] {t[0]};
-                    g2 = t.length > 1 ? t[1] : 0;
-                    g3 = t.length > 2 ? t[2] : 0;
+                    g2 = t[1];
+                    g3 = t[2];
+                    g4 = t[3];
                 }
-                return EngineReplay.run(source, kinds, g1, g2, g3, payloadBytes, journal, csv, out, outWriter, err);
+                if (g4 > 0 && (g2 == 0 || settings.getOrDefault("g4.endpoints", "").isBlank()))
+                {
+                    throw new ParameterException(spec.commandLine(), "--tiers " + tiers + ": g4 needs g2=N and the " +
+                        "store's address: --set g4.endpoints=HOST:PORT (docs/REMOTE.md)");
+                }
+                return EngineReplay.run(source, kinds, g1, g2, g3, g4, settings, payloadBytes, journal, csv, out,
+                    outWriter, err);
             }
             if (tiers != null)
             {
@@ -407,6 +418,40 @@ public final class ReplayCommand implements Callable<Integer>
             }
         }
         return kinds;
+    }
+
+    /**
+     * {@code --tiers} for the engine: g1 first, then any of g2, g3, g4 in order (g3 may be left out below g4).
+     * @return capacities of g1..g4, 0 for a tier not given.
+     */
+    private int[] parseEngineTiers()
+    {
+        final int[] caps = new int[4];
+        int last = -1;
+        for (final String part : tiers.split(","))
+        {
+            final int eq = part.indexOf('=');
+            final int tier = eq == 2 && part.charAt(0) == 'g' ? part.charAt(1) - '1' : -1;
+            if (tier < 0 || tier > 3 || tier <= last || (last < 0 && tier != 0))
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: expected g1=N first, then any of g2=N, " +
+                    "g3=N, g4=N in that order, at '" + part + "'");
+            }
+            try
+            {
+                caps[tier] = Integer.parseInt(part.substring(3));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: '" + part + "' is not a block count");
+            }
+            if (caps[tier] <= 0)
+            {
+                throw new ParameterException(spec.commandLine(), "--tiers: '" + part + "' must be positive");
+            }
+            last = tier;
+        }
+        return caps;
     }
 
     private int[] parseTiers()

@@ -182,12 +182,12 @@ class ReplayCommandTest
     }
 
     @Test
-    void engineModeRefusesAFourthTierAndPayloadsThatAreNotWholeTokens()
+    void engineModeRefusesG4WithoutItsStoreAndPayloadsThatAreNotWholeTokens()
     {
         final Run g4 = run("replay", "--trace", sharedTrace().toString(), "--tiers", "g1=6,g2=16,g3=64,g4=128",
             "--engine");
         assertEquals(2, g4.exit());
-        assertTrue(g4.err().contains("g1, g2 and g3 only"), g4.err());
+        assertTrue(g4.err().contains("--set g4.endpoints=HOST:PORT"), g4.err());
         final Run odd = run("replay", "--trace", sharedTrace().toString(), "--engine", "--payload-bytes", "1000");
         assertEquals(2, odd.exit());
         assertTrue(odd.err().contains("--payload-bytes: must be a multiple of 128"), odd.err());

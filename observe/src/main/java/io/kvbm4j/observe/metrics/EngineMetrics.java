@@ -82,6 +82,9 @@ public final class EngineMetrics
                 return config.g2Blocks();
             case G3:
                 return config.g3() == null ? 0 : config.g3().slotCount();
+            case G4: // the G4 index: what this node knows the shared store holds
+                return config.section("g4").getOrDefault("backend", "").isEmpty() ? 0 :
+                    Integer.parseInt(config.section("g4").getOrDefault("index-blocks", "0"));
             default:
                 return 0;
         }
@@ -93,47 +96,54 @@ public final class EngineMetrics
     {
         final long blockBytes = config.layout().blockBytes();
         gauge(registry, "kvbm4j_tier_capacity_blocks", "Blocks each tier holds at most.", "tier",
-            new String[] {"G1", "G2", "G3"}, new ToDoubleFunction[] {
-                x -> capacity(Tier.G1), x -> capacity(Tier.G2), x -> capacity(Tier.G3)});
+            new String[] {"G1", "G2", "G3", "G4"}, new ToDoubleFunction[] {
+                x -> capacity(Tier.G1), x -> capacity(Tier.G2), x -> capacity(Tier.G3), x -> capacity(Tier.G4)});
         gauge(registry, "kvbm4j_tier_capacity_bytes", "Payload bytes each tier holds at most.", "tier",
-            new String[] {"G1", "G2", "G3"}, new ToDoubleFunction[] {
+            new String[] {"G1", "G2", "G3", "G4"}, new ToDoubleFunction[] {
                 x -> (double)capacity(Tier.G1) * blockBytes, x -> (double)capacity(Tier.G2) * blockBytes,
-                x -> (double)capacity(Tier.G3) * blockBytes});
+                x -> (double)capacity(Tier.G3) * blockBytes, x -> (double)capacity(Tier.G4) * blockBytes});
         gauge(registry, "kvbm4j_tier_resident_blocks", "Blocks resident (registered, cached or in use) in each " +
                 "tier, from the engine's residency events.", "tier",
-            new String[] {"G1", "G2", "G3"}, new ToDoubleFunction[] {
-                x -> residency.resident(Tier.G1), x -> residency.resident(Tier.G2), x -> residency.resident(Tier.G3)});
+            new String[] {"G1", "G2", "G3", "G4"}, new ToDoubleFunction[] {
+                x -> residency.resident(Tier.G1), x -> residency.resident(Tier.G2), x -> residency.resident(Tier.G3),
+                x -> residency.resident(Tier.G4)});
         counter(registry, "kvbm4j_lookup_blocks_total", "Blocks asked for by match, by result in G1.", "result",
             new String[] {"hit", "miss"}, new Counter[] {Counter.MATCH_HIT_BLOCKS, Counter.MATCH_MISS_BLOCKS});
         counter(registry, "kvbm4j_onboarded_blocks_total", "Blocks brought back up from a lower tier (hits there).",
-            "tier", new String[] {"G2", "G3"}, new Counter[] {Counter.ONBOARDED_BLOCKS, Counter.G3_ONBOARDED_BLOCKS});
+            "tier", new String[] {"G2", "G3", "G4"}, new Counter[] {Counter.ONBOARDED_BLOCKS, Counter.G3_ONBOARDED_BLOCKS,
+                Counter.G4_ONBOARDED_BLOCKS});
         counterFn(registry, "kvbm4j_onboarded_bytes_total", "Payload bytes brought back up from a lower tier.",
-            "tier", new String[] {"G2", "G3"}, new ToDoubleFunction[] {
+            "tier", new String[] {"G2", "G3", "G4"}, new ToDoubleFunction[] {
                 x -> counter(Counter.ONBOARDED_BLOCKS) * blockBytes,
-                x -> counter(Counter.G3_ONBOARDED_BLOCKS) * blockBytes});
+                x -> counter(Counter.G3_ONBOARDED_BLOCKS) * blockBytes,
+                x -> counter(Counter.G4_ONBOARDED_BLOCKS) * blockBytes});
         counter(registry, "kvbm4j_offloaded_blocks_total", "Blocks copied down into a tier (resident there).",
-            "tier", new String[] {"G2", "G3"}, new Counter[] {Counter.OFFLOADED_BLOCKS, Counter.G3_OFFLOADED_BLOCKS});
+            "tier", new String[] {"G2", "G3", "G4"}, new Counter[] {Counter.OFFLOADED_BLOCKS, Counter.G3_OFFLOADED_BLOCKS,
+                Counter.G4_OFFLOADED_BLOCKS});
         counterFn(registry, "kvbm4j_offloaded_bytes_total", "Payload bytes copied down into a tier.", "tier",
-            new String[] {"G2", "G3"}, new ToDoubleFunction[] {
+            new String[] {"G2", "G3", "G4"}, new ToDoubleFunction[] {
                 x -> counter(Counter.OFFLOADED_BLOCKS) * blockBytes,
-                x -> counter(Counter.G3_OFFLOADED_BLOCKS) * blockBytes});
+                x -> counter(Counter.G3_OFFLOADED_BLOCKS) * blockBytes,
+                x -> counter(Counter.G4_OFFLOADED_BLOCKS) * blockBytes});
         counter(registry, "kvbm4j_offload_dropped_blocks_total", "Offloads not started (transfer queue full, " +
-                "tier full of blocks in use, disk degraded).", "tier", new String[] {"G2", "G3"},
-            new Counter[] {Counter.OFFLOAD_DROPPED, Counter.G3_OFFLOAD_DROPPED});
+                "tier full of blocks in use, disk or remote store degraded).", "tier", new String[] {"G2", "G3", "G4"},
+            new Counter[] {Counter.OFFLOAD_DROPPED, Counter.G3_OFFLOAD_DROPPED, Counter.G4_OFFLOAD_DROPPED});
         counterFn(registry, "kvbm4j_transfer_blocks_total", "Blocks of finished transfers by outcome.", "outcome",
             new String[] {"DONE", "FAILED", "CANCELLED", "TIMED_OUT"}, new ToDoubleFunction[] {
                 x -> counter(Counter.OFFLOADED_BLOCKS) + counter(Counter.ONBOARDED_BLOCKS) +
-                    counter(Counter.G3_OFFLOADED_BLOCKS) + counter(Counter.G3_ONBOARDED_BLOCKS),
+                    counter(Counter.G3_OFFLOADED_BLOCKS) + counter(Counter.G3_ONBOARDED_BLOCKS) +
+                    counter(Counter.G4_OFFLOADED_BLOCKS) + counter(Counter.G4_ONBOARDED_BLOCKS),
                 x -> counter(Counter.TRANSFER_FAILED_BLOCKS) + counter(Counter.G3_WRITE_FAILED_BLOCKS) +
-                    counter(Counter.G3_READ_FAILED_BLOCKS),
+                    counter(Counter.G3_READ_FAILED_BLOCKS) + counter(Counter.G4_WRITE_FAILED_BLOCKS) +
+                    counter(Counter.G4_READ_FAILED_BLOCKS),
                 x -> counter(Counter.TRANSFER_CANCELLED_BLOCKS),
                 x -> counter(Counter.TRANSFER_TIMED_OUT_BLOCKS)});
         counter(registry, "kvbm4j_evicted_blocks_total", "Blocks evicted from each tier to make room.", "tier",
-            new String[] {"G1", "G2", "G3"},
-            new Counter[] {Counter.EVICTED_BLOCKS, Counter.G2_EVICTED_BLOCKS, Counter.G3_EVICTED_BLOCKS});
+            new String[] {"G1", "G2", "G3", "G4"}, new Counter[] {Counter.EVICTED_BLOCKS, Counter.G2_EVICTED_BLOCKS,
+                Counter.G3_EVICTED_BLOCKS, Counter.G4_EVICTED_BLOCKS});
         counter(registry, "kvbm4j_checksum_mismatches_total", "Blocks read back whose bytes failed verification " +
-                "(dropped, counted as misses).", "tier", new String[] {"G2", "G3"},
-            new Counter[] {Counter.CHECKSUM_MISMATCHES, Counter.G3_CORRUPT_BLOCKS});
+                "(dropped, counted as misses).", "tier", new String[] {"G2", "G3", "G4"},
+            new Counter[] {Counter.CHECKSUM_MISMATCHES, Counter.G3_CORRUPT_BLOCKS, Counter.G4_CORRUPT_BLOCKS});
         counter(registry, "kvbm4j_refused_operations_total", "Operations refused, by reason.", "reason",
             new String[] {"back_pressured", "no_space", "invalid_state", "invalid_argument"},
             new Counter[] {Counter.BACK_PRESSURED, Counter.NO_SPACE, Counter.INVALID_STATE, Counter.INVALID_ARGUMENT});
@@ -150,7 +160,12 @@ public final class EngineMetrics
                 return m == null ? config.ringSize() : m.ringRemaining();
             }});
         gauge(registry, "kvbm4j_tier_degraded", "1 while a tier refuses I/O after repeated failures.", "tier",
-            new String[] {"G3"}, new ToDoubleFunction[] {x -> disk(DiskCounter.DEGRADED) > 0 ? 1 : 0});
+            new String[] {"G3", "G4"}, new ToDoubleFunction[] {x -> disk(DiskCounter.DEGRADED) > 0 ? 1 : 0,
+                x ->
+                {
+                    final DefaultKvBlockManager m = manager;
+                    return m != null && m.g4Degraded() ? 1 : 0;
+                }});
         registry.register(new TransferSecondsCollector());
         if (publisher != null)
         {

@@ -98,6 +98,12 @@ public final class RemoteBench
              AlignedMemory memory = new AlignedMemory(blockBytes * inFlight * 2, 4096))
         {
             fill(memory);
+            slotChecksums = new long[inFlight * 2];
+            for (int s = 0; s < slotChecksums.length; s++)
+            {
+                slotChecksums[s] = io.kvbm4j.tiers.transfer.PayloadChecksum.of(memory.address() + (long)s * blockBytes,
+                    blockBytes);
+            }
             System.out.println();
             System.out.println("| round | kvbm4j G2→G4 blocks/s | redis-benchmark SET/s | ratio | kvbm4j G4→G2 blocks/s | " +
                 "redis-benchmark GET/s | ratio |");
@@ -145,6 +151,8 @@ public final class RemoteBench
         }
     }
 
+    private long[] slotChecksums;
+
     private void collect(final RemoteCompletion c)
     {
         completed++;
@@ -168,7 +176,10 @@ public final class RemoteBench
             {
                 final long id = firstId + submitted;
                 final long at = memory.address() + (long)(submitted % (inFlight * 2)) * blockBytes;
-                final RemoteStatus s = write ? store.write(id, 1, id, id, at, blockBytes) :
+                // A write passes the payload checksum, as the engine does (it took it on the way to G2): the
+                // store does not hash the payload again. A read verifies it (one hash, as it must).
+                final RemoteStatus s = write ? store.write(id, 1, id, id, at, blockBytes,
+                    slotChecksums[submitted % (inFlight * 2)]) :
                     store.read(id, 1, id, id, at, blockBytes);
                 if (s != RemoteStatus.SUBMITTED)
                 {

@@ -69,7 +69,7 @@ final class BlockValueCodec implements RedisCodec<byte[], OpRecord>, ToByteBufEn
         target.ensureWritable(BlockValueLayout.HEADER_BYTES + length);
         if (AbstractRemoteStore.beginIo(op))
         {
-            final long checksum = PayloadChecksum.of(op.address(), length);
+            final long checksum = op.checksumKnown() ? op.checksum() : PayloadChecksum.of(op.address(), length);
             BlockValueLayout.encode(st.headerView, 0, op.idHi(), op.idLo(), op.saltId(), length, checksum);
             target.writeBytes(st.headerBytes);
             final int at = target.writerIndex();

@@ -17,6 +17,7 @@ final class RedisOpState
     final RedisOutputs.ExistsCommand[] lookup;
     final java.util.ArrayList<RedisOutputs.ExistsCommand> batch;
     final RedisOutputs.PingCommand ping;
+    final RedisOutputs.EvalLookupCommand evalLookup;
 
     RedisOpState(final RedisRemoteStore store, final io.kvbm4j.remote.store.OpRecord op, final int maxIds)
     {
@@ -30,6 +31,7 @@ final class RedisOpState
         }
         this.batch = new java.util.ArrayList<>(maxIds);
         this.ping = new RedisOutputs.PingCommand(store, op);
+        this.evalLookup = new RedisOutputs.EvalLookupCommand(store, op);
         this.single = new RedisOutputs.Done(store, op);
     }
 }

@@ -100,6 +100,7 @@ final class RedisOutputs
             op.memory.putBytes(0, bytes, at + BlockValueLayout.HEADER_BYTES, payload);
             op.ioLength = payload;
             found = PayloadChecksum.of(op.address(), payload) == expected ? RemoteStatus.OK : RemoteStatus.CORRUPT;
+            op.verifiedChecksum(expected);
         }
     }
 
@@ -336,6 +337,104 @@ final class RedisOutputs
             lookupAnswered(store, op, i, error);
         }
     }
+
+    /**
+     * A standalone server's lookup as one command: {@code EVAL} of {@link #LOOKUP_SCRIPT} over the n keys, whose
+     * integer answer is the leading run (the server stops at the first absent key). One command and one reply
+     * instead of n: the client's per-command work (queueing, decoding, completing) is paid once. Its arguments
+     * for n keys are built once per record and n (they hold the record's key arrays, rewritten per call).
+     */
+    static final class EvalLookupCommand extends ControlCommand<Long>
+    {
+        private final RunOutput run;
+        private final CommandArgs<byte[], OpRecord>[] byCount;
+
+        EvalLookupCommand(final RedisRemoteStore store, final OpRecord op)
+        {
+            this(store, op, new RunOutput(op));
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private EvalLookupCommand(final RedisRemoteStore store, final OpRecord op, final RunOutput run)
+        {
+            super(CommandType.EVAL, run, null, store, op);
+            this.run = run;
+            this.byCount = new CommandArgs[op.keys.length];
+        }
+
+        /** Before each dispatch: the arguments for {@code n} keys (built at the first lookup of n ids). */
+        void prepare(final int n)
+        {
+            CommandArgs<byte[], OpRecord> a = byCount[n - 1];
+            if (a == null)
+            {
+                a = new CommandArgs<>(BlockValueCodec.INSTANCE).add(LOOKUP_SCRIPT).add(n);
+                for (int i = 0; i < n; i++)
+                {
+                    a.addKey(op.keys[i]);
+                }
+                byCount[n - 1] = a;
+            }
+            args = a;
+        }
+
+        @Override
+        void reset()
+        {
+            super.reset();
+            run.reset();
+        }
+
+        @Override
+        void answer(final Throwable error)
+        {
+            if (error == null && run.hasError())
+            {
+                store.scriptRefused(run.getError());
+                store.complete(op, RemoteStatus.FAILED);
+                return;
+            }
+            if (error != null)
+            {
+                store.noteFailure(error);
+                store.complete(op, classify(error));
+                return;
+            }
+            store.complete(op, RemoteStatus.OK);
+        }
+    }
+
+    /** The leading run a lookup script answered: present[0..run) = 1, present[run] = 0. */
+    static final class RunOutput extends CommandOutput<byte[], OpRecord, Long>
+    {
+        private final OpRecord op;
+
+        RunOutput(final OpRecord op)
+        {
+            super(BlockValueCodec.INSTANCE, 0L);
+            this.op = op;
+        }
+
+        void reset()
+        {
+            error = null;
+        }
+
+        @Override
+        public void set(final long integer)
+        {
+            final int n = op.count();
+            final int run = (int)Math.max(0, Math.min(integer, n));
+            for (int k = 0; k < n; k++)
+            {
+                op.present[k] = (byte)(k < run ? 1 : 0);
+            }
+        }
+    }
+
+    /** Leading run of KEYS present; stops at the first absent key. Read-only. */
+    static final byte[] LOOKUP_SCRIPT = ("for i = 1, #KEYS do if redis.call('EXISTS', KEYS[i]) == 0 then " +
+        "return i - 1 end end return #KEYS").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** PING on the control connection (health probe, latency floor). */
     static final class PingCommand extends ControlCommand<OpRecord>

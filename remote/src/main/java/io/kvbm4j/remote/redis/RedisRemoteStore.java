@@ -211,11 +211,36 @@ public final class RedisRemoteStore extends AbstractRemoteStore
         return (RedisOpState)op.backend;
     }
 
+    /**
+     * A standalone server that refused the lookup script (no EVAL in its ACL, scripting disabled): lookups go back
+     * to n pipelined EXISTS. Set by an I/O thread, read by the owner.
+     */
+    private volatile boolean scriptRefused;
+
+    /** An I/O thread: the server answered the lookup script with an error; later lookups use EXISTS. */
+    void scriptRefused(final String error)
+    {
+        if (!scriptRefused)
+        {
+            scriptRefused = true;
+            noteFailure(new io.lettuce.core.RedisException("lookup script refused: " + error));
+            System.getLogger(RedisRemoteStore.class.getName()).log(System.Logger.Level.WARNING,
+                "G4: the server refused the lookup script (" + error + "); lookups use pipelined EXISTS from now on");
+        }
+    }
+
     @Override
     protected void startLookup(final OpRecord op)
     {
         final RedisOpState st = state(op);
         touched = control;
+        if (clusterClient == null && !scriptRefused)
+        {
+            st.evalLookup.reset();
+            st.evalLookup.prepare(op.count());
+            control.dispatch(st.evalLookup); // one command, one integer reply: the run
+            return;
+        }
         st.batch.clear();
         for (int i = 0; i < op.count(); i++)
         {

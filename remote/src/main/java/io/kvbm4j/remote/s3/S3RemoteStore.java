@@ -306,8 +306,9 @@ public final class S3RemoteStore extends AbstractRemoteStore
                     return RemoteStatus.TIMED_OUT;
                 }
                 op.ioLength = payload;
-                return PayloadChecksum.of(op.address(), payload) == BlockValueLayout.payloadChecksum(headerView, 0)
-                    ? RemoteStatus.OK : RemoteStatus.CORRUPT;
+                final long expected = BlockValueLayout.payloadChecksum(headerView, 0);
+                op.verifiedChecksum(expected);
+                return PayloadChecksum.of(op.address(), payload) == expected ? RemoteStatus.OK : RemoteStatus.CORRUPT;
             }
             catch (final NoSuchKeyException e)
             {
@@ -336,7 +337,7 @@ public final class S3RemoteStore extends AbstractRemoteStore
             {
                 return RemoteStatus.TIMED_OUT;
             }
-            final long checksum = PayloadChecksum.of(op.address(), length);
+            final long checksum = op.checksumKnown() ? op.checksum() : PayloadChecksum.of(op.address(), length);
             endIo(op);
             BlockValueLayout.encode(headerView, 0, op.idHi(), op.idLo(), op.saltId(), length, checksum);
             final RequestBody body = RequestBody.fromContentProvider(() -> new ValueStream(op, header, length),

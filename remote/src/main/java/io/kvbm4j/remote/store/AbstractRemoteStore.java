@@ -213,12 +213,27 @@ public abstract class AbstractRemoteStore implements RemoteStore
         }
         op.address = dstAddress;
         op.length = capacity;
+        op.checksumKnown = false;
+        op.checksum = 0;
         return start(op);
     }
 
     @Override
     public final RemoteStatus write(final long tag, final long saltId, final long idHi, final long idLo,
                                     final long srcAddress, final long length)
+    {
+        return write(tag, saltId, idHi, idLo, srcAddress, length, false, 0);
+    }
+
+    @Override
+    public final RemoteStatus write(final long tag, final long saltId, final long idHi, final long idLo,
+                                    final long srcAddress, final long length, final long checksum)
+    {
+        return write(tag, saltId, idHi, idLo, srcAddress, length, true, checksum);
+    }
+
+    private RemoteStatus write(final long tag, final long saltId, final long idHi, final long idLo,
+                               final long srcAddress, final long length, final boolean known, final long checksum)
     {
         final RemoteStatus refused = refusal(RemoteCounter.WRITES);
         if (refused != null)
@@ -236,6 +251,8 @@ public abstract class AbstractRemoteStore implements RemoteStore
         }
         op.address = srcAddress;
         op.length = length;
+        op.checksumKnown = known;
+        op.checksum = checksum;
         return start(op);
     }
 

@@ -49,6 +49,10 @@ public final class OpRecord implements RemoteCompletion
     long idLo;
     long address;
     long length;
+    /** WRITE: the caller gave the payload's XXH3-64 ({@link #checksum}); the store does not hash it again. */
+    boolean checksumKnown;
+    /** WRITE: the payload checksum the caller gave; READ (OK): the payload checksum verified. */
+    long checksum;
     long submittedNanos;
     long deadlineNanos;
     int count;
@@ -163,6 +167,24 @@ public final class OpRecord implements RemoteCompletion
     public long payloadLength()
     {
         return ioLength;
+    }
+
+    @Override
+    public long checksum()
+    {
+        return checksum;
+    }
+
+    /** WRITE: whether the caller gave the payload's checksum (I/O thread, while it holds the call). */
+    public boolean checksumKnown()
+    {
+        return checksumKnown;
+    }
+
+    /** READ: the I/O thread records the checksum it verified. */
+    public void verifiedChecksum(final long value)
+    {
+        checksum = value;
     }
 
     @Override

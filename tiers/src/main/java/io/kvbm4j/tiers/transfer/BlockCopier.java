@@ -38,6 +38,15 @@ public interface BlockCopier extends AutoCloseable
         return TransferOutcome.DONE;
     }
 
+    /**
+     * Once per duty cycle of the transfer thread, whatever is in flight: a copier with background work of its
+     * own (G4's completions and health probe) does it here. Never blocks. @return the work done.
+     */
+    default int duty()
+    {
+        return 0;
+    }
+
     /** Whether this copier moves bytes between these two memories. */
     boolean supports(SlotMemory src, SlotMemory dst);
 

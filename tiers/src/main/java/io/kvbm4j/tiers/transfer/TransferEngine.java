@@ -342,6 +342,7 @@ public final class TransferEngine implements Agent
                 afterCopy(t);
             }
         }
+        work += copierDuty();
         if (stopping && inFlightCount == 0 && requests.isEmpty())
         {
             throw new AgentTerminationException(roleName + " stopped"); // once, at shutdown
@@ -354,6 +355,19 @@ public final class TransferEngine implements Agent
     {
         t.completedNanos = clock.nanoTime();
         completions.offer(t); // never fails: the queue holds every record
+    }
+
+    private int copierDuty()
+    {
+        try
+        {
+            return copier.duty();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "copier duty failed", ex);
+            return 0;
+        }
     }
 
     private int pollCopier(final Transfer t)
