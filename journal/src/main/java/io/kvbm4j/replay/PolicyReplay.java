@@ -201,17 +201,15 @@ public final class PolicyReplay
         final NextUseIndex future, final ReplayControl control)
     {
         final long start = System.nanoTime();
-        try (PolicySimulator sim = new PolicySimulator(kind.cliName(), capacity, kind::create,
+        try (DensePolicySimulator sim = new DensePolicySimulator(kind.cliName(), capacity, trace, kind::create,
             kind.needsFuture() ? future : null))
         {
-            final io.kvbm4j.api.BlockIds ids = new io.kvbm4j.api.BlockIds(1024);
             final int requests = trace.requests();
             long pending = 0;
             for (int r = 0; r < requests && !control.stopped(); r++)
             {
-                trace.request(r, ids);
-                sim.access(ids);
-                pending += ids.size();
+                sim.access(r);
+                pending += trace.length(r);
                 if ((r & 63) == 63)
                 {
                     control.add(pending);
