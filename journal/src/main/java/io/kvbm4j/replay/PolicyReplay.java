@@ -74,7 +74,8 @@ public final class PolicyReplay
     }
 
     /**
-     * Replays a parsed trace: LRU at all capacities in one exact stack pass ({@link LruStackReplay}), OPT per
+     * Replays a parsed trace: LRU at all capacities in one exact stack pass ({@link LruStackReplay}; for one or
+     * two capacities a list per capacity, {@link LruListReplay}), OPT per
      * capacity as a greedy interval schedule ({@link OptIntervalReplay}, where the trace's ids name their
      * prefixes; else as a simulator), every other (policy, capacity) as its own {@link DensePolicySimulator}.
      * The runs are spread over {@code threads} threads, the costliest kinds first so the last runs to start
@@ -98,7 +99,7 @@ public final class PolicyReplay
             final PolicyKind kind = policies.get(p);
             final int pi = p;
             results[p] = new ReplayResult[capacities.length];
-            if (kind == PolicyKind.LRU)
+            if (kind == PolicyKind.LRU && capacities.length > LRU_LIST_UP_TO)
             {
                 work.add(new Job(cost(kind, false), () -> lruPass(trace, capacities, control, results[pi])));
                 continue;
@@ -106,7 +107,11 @@ public final class PolicyReplay
             for (int c = 0; c < capacities.length; c++)
             {
                 final int ci = c;
-                if (kind == PolicyKind.OPT && optBySchedule)
+                if (kind == PolicyKind.LRU)
+                {
+                    work.add(new Job(cost(kind, true), () -> results[pi][ci] = lruList(trace, capacities[ci], control)));
+                }
+                else if (kind == PolicyKind.OPT && optBySchedule)
                 {
                     work.add(new Job(cost(kind, true), () -> results[pi][ci] = schedule(trace, capacities[ci], control)));
                 }
@@ -133,20 +138,27 @@ public final class PolicyReplay
         return out;
     }
 
+    /**
+     * Up to this many capacities LRU runs as one list per capacity ({@link LruListReplay}, ~0.3 s of CPU on the
+     * production-shaped trace), above it as one stack pass for all ({@link LruStackReplay}, ~1 s).
+     */
+    static final int LRU_LIST_UP_TO = 2;
+
     /** A run and its relative cost (CPU per run on the production-shaped trace, docs/PERF.md issue 16). */
     private record Job(int cost, Runnable task)
     {
     }
 
-    private static int cost(final PolicyKind kind, final boolean optBySchedule)
+    /** @param cheap OPT as a schedule, LRU as a list. */
+    private static int cost(final PolicyKind kind, final boolean cheap)
     {
         return switch (kind)
         {
             case PREFIX -> 60;
             case TINYLFU -> 40;
             case LFUDA -> 17;
-            case OPT -> optBySchedule ? 5 : 15;
-            case LRU -> 10;
+            case OPT -> cheap ? 5 : 15;
+            case LRU -> cheap ? 3 : 10;
             default -> 20; // a policy added later: in the middle until measured
         };
     }
@@ -221,6 +233,27 @@ public final class PolicyReplay
             into[c] = new ReplayResult(PolicyKind.LRU.cliName(), capacities[c], lru.requests(), lru.accesses(),
                 lru.hits(capacities[c]), seconds);
         }
+    }
+
+    private static ReplayResult lruList(final CompactTrace trace, final int capacity, final ReplayControl control)
+    {
+        final long start = System.nanoTime();
+        final LruListReplay lru = new LruListReplay(trace, capacity);
+        final int requests = trace.requests();
+        long pending = 0;
+        for (int r = 0; r < requests && !control.stopped(); r++)
+        {
+            lru.access(r);
+            pending += trace.length(r);
+            if ((r & 63) == 63)
+            {
+                control.add(pending);
+                pending = 0;
+            }
+        }
+        control.add(pending);
+        return new ReplayResult(PolicyKind.LRU.cliName(), capacity, lru.requests(), lru.accesses(), lru.hits(),
+            (System.nanoTime() - start) / 1e9);
     }
 
     private static ReplayResult schedule(final CompactTrace trace, final int capacity, final ReplayControl control)
