@@ -7,6 +7,7 @@
 #   make perf-gate       the quick set compared with perf/baseline.json; fails on a regression
 #   make perf-baseline   measures the quick set RUNS times (default 3) and rewrites perf/baseline.json
 #   make bench-remote    G4 on Redis vs redis-benchmark and lookup vs PING (ARGS go to RemoteBench)
+#   make bench-replay    replay at production scale: one policy end to end, 4 policies x 8 capacities (1-2 min)
 
 MVN ?= mvn
 PYTHON ?= python3
@@ -26,7 +27,7 @@ PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom
 	engine/src/main journal/src/main client/src/main server/src/main observe/src/main remote/src/main perf/src/main \
 	-type f 2>/dev/null)
 
-.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote fuzz soak \
+.PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote bench-replay fuzz soak \
 	soak-service load
 
 build: $(BUILT)
@@ -70,6 +71,10 @@ perf-baseline: perf-build
 # G4 remote tier (Redis) vs redis-benchmark, same server, same run (installs redis-server if missing); docs/PERF.md.
 bench-remote:
 	perf/bench-remote.sh $(ARGS)
+
+# Replay of a generated production-shaped trace (issue 16): wall, CPU seconds, peak RSS, load; docs/PERF.md.
+bench-replay:
+	perf/bench-replay.sh
 
 # G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
 bench-disk:

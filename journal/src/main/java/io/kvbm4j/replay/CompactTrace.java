@@ -149,6 +149,18 @@ public final class CompactTrace
         return ids.get(a);
     }
 
+    /** High word of the original id of dense id {@code d}. */
+    public long idHi(final int d)
+    {
+        return idHi[d];
+    }
+
+    /** Low word of the original id of dense id {@code d}. */
+    public long idLo(final int d)
+    {
+        return idLo[d];
+    }
+
     /** Arrival time of request {@code r} in ms, or -1. */
     public long timestampMs(final int r)
     {

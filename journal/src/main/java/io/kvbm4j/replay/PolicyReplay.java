@@ -74,39 +74,62 @@ public final class PolicyReplay
     }
 
     /**
-     * Replays a parsed trace: LRU at all capacities in one exact stack pass, every other (policy, capacity)
-     * as its own simulator; the runs are spread over {@code threads} threads (longest first). Results come
-     * in the order of {@code policies} × {@code capacities}. A run stopped through {@code control} keeps the
-     * requests it replayed: its {@link ReplayResult#requests()} is then below {@link CompactTrace#requests()}.
+     * Replays a parsed trace: LRU at all capacities in one exact stack pass ({@link LruStackReplay}; for one or
+     * two capacities a list per capacity, {@link LruListReplay}), OPT per
+     * capacity as a greedy interval schedule ({@link OptIntervalReplay}, where the trace's ids name their
+     * prefixes; else as a simulator), every other (policy, capacity) as its own {@link DensePolicySimulator}.
+     * The runs are spread over {@code threads} threads, the costliest kinds first so the last runs to start
+     * are short. Results come in the order of {@code policies} × {@code capacities}. A run stopped through
+     * {@code control} keeps the requests it replayed: its {@link ReplayResult#requests()} is then below
+     * {@link CompactTrace#requests()}.
      *
      * @param threads worker threads (1: everything on the calling thread).
      */
     public static List<ReplayResult> run(final CompactTrace trace, final List<PolicyKind> policies,
         final int[] capacities, final int threads, final ReplayControl control)
     {
-        final NextUseIndex future = policies.stream().anyMatch(PolicyKind::needsFuture) ?
+        final boolean optBySchedule = policies.contains(PolicyKind.OPT) && OptIntervalReplay.exactFor(trace);
+        final NextUseIndex future = policies.contains(PolicyKind.OPT) && !optBySchedule ?
             NextUseIndex.build(trace) : null;
         final int jobs = policies.size();
         final ReplayResult[][] results = new ReplayResult[jobs][];
-        final Runnable[] work = new Runnable[countRuns(policies, capacities)];
-        int w = 0;
+        final List<Job> work = new ArrayList<>();
         for (int p = 0; p < jobs; p++)
         {
             final PolicyKind kind = policies.get(p);
             final int pi = p;
             results[p] = new ReplayResult[capacities.length];
-            if (kind == PolicyKind.LRU)
+            if (kind == PolicyKind.LRU && capacities.length > LRU_LIST_UP_TO)
             {
-                work[w++] = () -> lruPass(trace, capacities, control, results[pi]);
+                work.add(new Job(cost(kind, false), () -> lruPass(trace, capacities, control, results[pi])));
                 continue;
             }
             for (int c = 0; c < capacities.length; c++)
             {
                 final int ci = c;
-                work[w++] = () -> results[pi][ci] = simulate(trace, kind, capacities[ci], future, control);
+                if (kind == PolicyKind.LRU)
+                {
+                    work.add(new Job(cost(kind, true), () -> results[pi][ci] = lruList(trace, capacities[ci], control)));
+                }
+                else if (kind == PolicyKind.OPT && optBySchedule)
+                {
+                    work.add(new Job(cost(kind, true), () -> results[pi][ci] = schedule(trace, capacities[ci], control)));
+                }
+                else
+                {
+                    work.add(new Job(cost(kind, false),
+                        () -> results[pi][ci] = simulate(trace, kind, capacities[ci], future, control)));
+                }
             }
         }
-        runAll(work, threads);
+        // Stable sort: the costliest first, in the order asked within a kind.
+        work.sort((x, y) -> Integer.compare(y.cost, x.cost));
+        final Runnable[] tasks = new Runnable[work.size()];
+        for (int i = 0; i < tasks.length; i++)
+        {
+            tasks[i] = work.get(i).task;
+        }
+        runAll(tasks, threads);
         final List<ReplayResult> out = new ArrayList<>();
         for (final ReplayResult[] perCapacity : results)
         {
@@ -115,14 +138,29 @@ public final class PolicyReplay
         return out;
     }
 
-    private static int countRuns(final List<PolicyKind> policies, final int[] capacities)
+    /**
+     * Up to this many capacities LRU runs as one list per capacity ({@link LruListReplay}, ~0.3 s of CPU on the
+     * production-shaped trace), above it as one stack pass for all ({@link LruStackReplay}, ~1 s).
+     */
+    static final int LRU_LIST_UP_TO = 2;
+
+    /** A run and its relative cost (CPU per run on the production-shaped trace, docs/PERF.md issue 16). */
+    private record Job(int cost, Runnable task)
     {
-        int n = 0;
-        for (final PolicyKind k : policies)
+    }
+
+    /** @param cheap OPT as a schedule, LRU as a list. */
+    private static int cost(final PolicyKind kind, final boolean cheap)
+    {
+        return switch (kind)
         {
-            n += k == PolicyKind.LRU ? 1 : capacities.length;
-        }
-        return n;
+            case PREFIX -> 60;
+            case TINYLFU -> 40;
+            case LFUDA -> 17;
+            case OPT -> cheap ? 5 : 15;
+            case LRU -> cheap ? 3 : 10;
+            default -> 20; // a policy added later: in the middle until measured
+        };
     }
 
     /** Runs the tasks on up to {@code threads} threads, each taking the next task when it is done. */
@@ -197,21 +235,61 @@ public final class PolicyReplay
         }
     }
 
+    private static ReplayResult lruList(final CompactTrace trace, final int capacity, final ReplayControl control)
+    {
+        final long start = System.nanoTime();
+        final LruListReplay lru = new LruListReplay(trace, capacity);
+        final int requests = trace.requests();
+        long pending = 0;
+        for (int r = 0; r < requests && !control.stopped(); r++)
+        {
+            lru.access(r);
+            pending += trace.length(r);
+            if ((r & 63) == 63)
+            {
+                control.add(pending);
+                pending = 0;
+            }
+        }
+        control.add(pending);
+        return new ReplayResult(PolicyKind.LRU.cliName(), capacity, lru.requests(), lru.accesses(), lru.hits(),
+            (System.nanoTime() - start) / 1e9);
+    }
+
+    private static ReplayResult schedule(final CompactTrace trace, final int capacity, final ReplayControl control)
+    {
+        final long start = System.nanoTime();
+        final OptIntervalReplay opt = new OptIntervalReplay(trace, capacity);
+        final int requests = trace.requests();
+        long pending = 0;
+        for (int r = 0; r < requests && !control.stopped(); r++)
+        {
+            opt.access(r);
+            pending += trace.length(r);
+            if ((r & 63) == 63)
+            {
+                control.add(pending);
+                pending = 0;
+            }
+        }
+        control.add(pending);
+        return new ReplayResult(PolicyKind.OPT.cliName(), capacity, opt.requests(), opt.accesses(), opt.hits(),
+            (System.nanoTime() - start) / 1e9);
+    }
+
     private static ReplayResult simulate(final CompactTrace trace, final PolicyKind kind, final int capacity,
         final NextUseIndex future, final ReplayControl control)
     {
         final long start = System.nanoTime();
-        try (PolicySimulator sim = new PolicySimulator(kind.cliName(), capacity, kind::create,
+        try (DensePolicySimulator sim = new DensePolicySimulator(kind.cliName(), capacity, trace, kind::create,
             kind.needsFuture() ? future : null))
         {
-            final io.kvbm4j.api.BlockIds ids = new io.kvbm4j.api.BlockIds(1024);
             final int requests = trace.requests();
             long pending = 0;
             for (int r = 0; r < requests && !control.stopped(); r++)
             {
-                trace.request(r, ids);
-                sim.access(ids);
-                pending += ids.size();
+                sim.access(r);
+                pending += trace.length(r);
                 if ((r & 63) == 63)
                 {
                     control.add(pending);
