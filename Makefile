@@ -8,6 +8,9 @@
 #   make perf-baseline   measures the quick set RUNS times (default 3) and rewrites perf/baseline.json
 #   make bench-remote    G4 on Redis vs redis-benchmark and lookup vs PING (ARGS go to RemoteBench)
 #   make bench-replay    replay at production scale: one policy end to end, 4 policies x 8 capacities (1-2 min)
+# Runtime connectors (docs/CONNECTORS.md; not in make test: each installs a multi-GB runtime from PyPI once):
+#   make test-vllm       vLLM's KV connector against vLLM 0.33.0's classes and a real kvbm4j serve (.venv-vllm)
+#   make test-sglang     SGLang's HiCache storage backend against SGLang 0.5.23 and a real kvbm4j serve (.venv-sglang)
 
 MVN ?= mvn
 PYTHON ?= python3
@@ -28,7 +31,7 @@ PERF_SOURCES := $(shell find pom.xml config tiers/pom.xml gds/pom.xml engine/pom
 	-type f 2>/dev/null)
 
 .PHONY: build run deps test clean perf-build bench bench-quick perf-gate perf-baseline bench-disk bench-remote bench-replay fuzz soak \
-	soak-service load
+	soak-service load test-vllm test-sglang
 
 build: $(BUILT)
 
@@ -49,6 +52,20 @@ test: deps
 
 clean:
 	$(MVN) -B -q clean
+
+# The connectors' tests start `bin/kvbm4j serve` themselves (python/connector_tests/service.py).
+VLLM_PACKAGE ?= vllm==0.33.0
+SGLANG_PACKAGE ?= sglang==0.5.23
+PYTEST_ARGS ?=
+
+test-vllm: build
+	bash python/connector_tests/install-venv.sh .venv-vllm '$(VLLM_PACKAGE)'
+	.venv-vllm/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) python/connector_tests/vllm
+
+test-sglang: build
+	bash python/connector_tests/install-venv.sh .venv-sglang '$(SGLANG_PACKAGE)'
+	.venv-sglang/bin/python -m pytest -q -p no:cacheprovider -W ignore::UserWarning $(PYTEST_ARGS) \
+		python/connector_tests/sglang
 
 perf-build: $(PERF_JAR)
 
