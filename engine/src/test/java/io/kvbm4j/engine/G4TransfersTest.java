@@ -3,12 +3,14 @@ package io.kvbm4j.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.UnsafeApi;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.kvbm4j.api.BlockIds;
 import io.kvbm4j.api.BlockState;
@@ -28,6 +30,9 @@ class G4TransfersTest extends EngineFixture
     private static final long WAIT = TimeUnit.SECONDS.toNanos(10);
 
     private final Map<InMemoryRemoteTier.Key, InMemoryRemoteTier.Value> shared = new ConcurrentHashMap<>();
+
+    @TempDir
+    Path root;
 
     private static EngineConfig tiered(final String... extra)
     {
@@ -129,6 +134,41 @@ class G4TransfersTest extends EngineFixture
         final int[] slots = new int[4];
         assertEquals(4, b.match(ids, 4, 8, slots), "in B's G1 now");
         releaseAll(b, slots, 4);
+    }
+
+    @Test
+    void withG3OnTooAWrittenBackBlockReachesG3AndG4AndIsOnboardedFromEachWithItsBytes()
+    {
+        // G3 on its asynchronous path (4 I/Os in flight) under G4: the G4 copier hands the disk's records to the
+        // G3 copier and both answer from their own poll on the transfer thread.
+        final InMemoryRemoteTier storeA = new InMemoryRemoteTier(shared);
+        final DefaultKvBlockManager a = node(storeA, "g3.slot-count", "32", "g3.root", root.resolve("a").toString(),
+            "g3.queue-depth", "4");
+        final BlockIds ids = chain(1, 4);
+        serve(a, ids);
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(a.pool(Tier.G3).lookup(ids.hi(i), ids.lo(i)) >= 0, "block " + i + " in A's G3");
+            assertTrue(a.pool(Tier.G4).lookup(ids.hi(i), ids.lo(i)) >= 0, "block " + i + " in A's G4 index");
+        }
+        assertEquals(4, shared.size(), "written to the store");
+
+        final DefaultKvBlockManager b = node(new InMemoryRemoteTier(shared), "g3.slot-count", "32", "g3.root",
+            root.resolve("b").toString(), "g3.queue-depth", "4");
+        assertEquals(4, onboard(b, ids), "B, with an empty G3 of its own, onboards from G4");
+        assertEquals(4, b.counters().get(Counter.G4_ONBOARDED_BLOCKS));
+        assertEquals(0, b.counters().get(Counter.G3_ONBOARDED_BLOCKS));
+
+        serve(a, chain(2, 4)); // fills A's G2: the first chain now lives in G3 (and G4) only, below G1
+        G3TransfersTest.evictG1(a);
+        settle(a);
+        for (int i = 0; i < 4; i++)
+        {
+            assertTrue(a.pool(Tier.G2).lookup(ids.hi(i), ids.lo(i)) < 0, "block " + i + " out of A's G2");
+        }
+        assertEquals(4, onboard(a, ids), "A onboards its own G3 copy");
+        assertEquals(4, a.counters().get(Counter.G3_ONBOARDED_BLOCKS));
+        assertEquals(0, a.counters().get(Counter.G4_ONBOARDED_BLOCKS), "G3 answered before G4 was asked");
     }
 
     @Test
