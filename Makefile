@@ -93,7 +93,9 @@ bench-remote:
 bench-replay:
 	perf/bench-replay.sh
 
-# G3 disk tier vs fio (installs fio if missing) and restart time with 1 M blocks; see docs/PERF.md.
+# G3 vs fio (installs fio if missing): the disk tier alone and the engine path (G2→G3 write-back, G3→G2→G1
+# onboards through the transfer engine), about 5 minutes; ARGS=--full adds the long matrix and the 1 M-block
+# restart time; see docs/PERF.md.
 bench-disk:
 	perf/bench-disk.sh $(ARGS)
 

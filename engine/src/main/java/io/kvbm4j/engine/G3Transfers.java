@@ -31,6 +31,10 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  * onboard of the G2 part and that run; G1 slots past it go back. A block whose read failed verification is
  * dropped from G3.
  *
+ * <p>Back-pressure: at most {@code transfers.max-in-flight} − 1 write-back records are outstanding (a G3 record
+ * holds an in-flight place while its blocks wait for the disk); beyond that a write-back is dropped and counted
+ * ({@code G3_OFFLOAD_DROPPED}), so a disk slower than the offloads never takes every place from G1↔G2.
+ *
  * <p>Owned by the serving thread. Invariant: every G3 block pinned here has exactly one record that unpins it.
  */
 final class G3Transfers
@@ -52,6 +56,13 @@ final class G3Transfers
     private final int[] g2Stage;
     /** Whether G3's degradation has been published. */
     private boolean degradedPublished;
+    /**
+     * Write-back records submitted and not yet applied, and their cap: {@code transfers.max-in-flight} − 1, so
+     * that however far the disk falls behind, write-backs (each holding an in-flight place while its blocks
+     * wait for the disk) leave a place for G1↔G2 transfers and G3 stages.
+     */
+    private int writesOutstanding;
+    private final int maxWritesOutstanding;
 
     G3Transfers(final TransferContext ctx, final G3Copier io)
     {
@@ -66,6 +77,7 @@ final class G3Transfers
         this.pendingEvictLo = new long[pendingEvictHi.length];
         this.found = new int[ctx.settings.batchBlocks()];
         this.g2Stage = new int[ctx.settings.batchBlocks()];
+        this.maxWritesOutstanding = Math.max(1, ctx.settings.maxInFlight() - 1);
     }
 
     /** A disk tier counter (atomic, any thread). */
@@ -119,6 +131,7 @@ final class G3Transfers
         plan.evictCount = n; // freed on disk before this record's writes
         t.deadlineNanos(ctx.deadline());
         engine.submit(t);
+        writesOutstanding++;
     }
 
     /** Write-back to G3: block {@code b} just entered G2 (inactive); copy it down before G2 can evict it. */
@@ -142,6 +155,11 @@ final class G3Transfers
         }
         if (staged == null)
         {
+            if (writesOutstanding >= maxWritesOutstanding)
+            {
+                counters.increment(Counter.G3_OFFLOAD_DROPPED); // the disk is behind: a full queue is an answer
+                return;
+            }
             final Transfer t = engine.claim();
             if (t == null)
             {
@@ -187,6 +205,7 @@ final class G3Transfers
         {
             return false; // ring full: apply on a later call
         }
+        writesOutstanding--;
         writer.run(BlockEventType.STORED, Tier.G3, 0, ctx.seq.nextTick(), ctx.seq.now());
         final BlockTable lower = g2.table();
         final G3Plan plan = io.plan(t.index());

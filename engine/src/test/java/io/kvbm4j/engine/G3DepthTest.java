@@ -146,6 +146,27 @@ class G3DepthTest extends EngineFixture
     }
 
     @Test
+    void writeBacksBeyondMaxInFlightMinusOneAreDroppedSoG1G2KeepsAPlace()
+    {
+        // K = 2 places: at most one write-back record outstanding; batches of 2 blocks.
+        final DefaultKvBlockManager m = openInvoked(tiered(16, 8, 32, "transfers.max-in-flight", "2",
+            "transfers.batch-blocks", "2"));
+        final BlockIds a = chain(1, 4);
+        G3TransfersTest.storeWithPayloads(m, a, 1);
+        final int[] one = new int[1];
+        m.match(a, 0, 2, one); // submits the G1→G2 batches
+        m.invokeTransfers(); // the G1→G2 copies
+        m.fill(-1, 0); // applies them: blocks 1-2 go out as one write-back record, blocks 3-4 find the cap
+        assertEquals(4, m.counters().get(Counter.OFFLOADED_BLOCKS));
+        assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "one write-back record outstanding at most");
+        settle(m);
+        assertEquals(2, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
+        assertTrue(m.pool(Tier.G3).lookup(a.hi(0), a.lo(0)) >= 0 && m.pool(Tier.G3).lookup(a.hi(1), a.lo(1)) >= 0);
+        assertTrue(m.pool(Tier.G3).lookup(a.hi(2), a.lo(2)) < 0 && m.pool(Tier.G3).lookup(a.hi(3), a.lo(3)) < 0);
+        assertEquals(0, m.pool(Tier.G2).activeCount(), "every G2 pin dropped");
+    }
+
+    @Test
     void stoppingWithG3ReadsHeldInFlightFreesNothingUnderThem() throws InterruptedException
     {
         final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(1, 0, 0, 0);
