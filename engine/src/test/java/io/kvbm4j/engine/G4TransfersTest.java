@@ -201,6 +201,25 @@ class G4TransfersTest extends EngineFixture
     }
 
     @Test
+    void aTimedOutOrFailedReadIsAMissCountedAndNeverHandsOutTheSlot()
+    {
+        serve(node(new InMemoryRemoteTier(shared)), chain(1, 4));
+        final InMemoryRemoteTier slow = new InMemoryRemoteTier(shared);
+        slow.failReadsWith = io.kvbm4j.tiers.remote.RemoteOutcome.TIMED_OUT;
+        final DefaultKvBlockManager b = node(slow);
+        assertEquals(0, onboard(b, chain(1, 4)), "a timeout is a miss");
+        assertEquals(4, b.counters().get(Counter.G4_LOOKUP_HITS), "the lookup found them");
+        assertEquals(4, b.counters().get(Counter.G4_TIMEOUTS));
+        assertEquals(4, b.counters().get(Counter.G4_READ_FAILED_BLOCKS));
+        assertEquals(0, b.counters().get(Counter.G4_ONBOARDED_BLOCKS));
+        slow.failReadsWith = io.kvbm4j.tiers.remote.RemoteOutcome.FAILED;
+        assertEquals(0, onboard(b, chain(1, 4)), "an error is a miss");
+        assertEquals(8, b.counters().get(Counter.G4_READ_FAILED_BLOCKS));
+        slow.failReadsWith = -1;
+        assertEquals(4, onboard(b, chain(1, 4)), "the store answers again: hits");
+    }
+
+    @Test
     void aDegradedG4IsSkippedByOffloadsAndMatches()
     {
         final InMemoryRemoteTier store = new InMemoryRemoteTier(shared);

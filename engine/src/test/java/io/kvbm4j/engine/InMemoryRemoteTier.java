@@ -17,7 +17,8 @@ import io.kvbm4j.tiers.transfer.PayloadChecksum;
  * double made over the same {@link #shared} map, as nodes share one store. Asynchronous as the real store is:
  * calls are answered only by a later {@link #poll}. A read verifies the checksum over the bytes it wrote (a
  * mismatch is CORRUPT and deletes the key). {@link #corrupt} flips a stored byte; {@link #healthy} can be
- * switched off to stand for a degraded store.
+ * switched off to stand for a degraded store; {@link #failReadsWith} makes reads end TIMED_OUT or FAILED (what the
+ * real store answers past {@code g4.timeout-ms} or on an error, tested against redis-server in the remote module).
  */
 final class InMemoryRemoteTier implements RemoteTier
 {
@@ -36,6 +37,8 @@ final class InMemoryRemoteTier implements RemoteTier
     final Map<Key, Value> shared;
     private final ArrayDeque<Call> answers = new ArrayDeque<>();
     volatile boolean healthy = true;
+    /** When set (a {@link RemoteOutcome} value), every read answers it and writes nothing: a slow or failing store. */
+    int failReadsWith = -1;
     int lookups;
     int reads;
     int writes;
@@ -84,6 +87,11 @@ final class InMemoryRemoteTier implements RemoteTier
             return false;
         }
         reads++;
+        if (failReadsWith >= 0)
+        {
+            answers.add(new Call(tag, failReadsWith, 0, 0));
+            return true;
+        }
         final Key key = new Key(saltId, idHi, idLo);
         final Value v = shared.get(key);
         int outcome;
