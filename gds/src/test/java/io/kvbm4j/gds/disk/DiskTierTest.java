@@ -593,16 +593,26 @@ class DiskTierTest
 
     // ------------------------------------------------------------------ cuFile path (through the C double)
 
-    private DiskTierConfig gds(final IoPath path, final Path library)
+    /** A driver that hangs: a short open deadline, so the test sees it expire. */
+    private DiskTierConfig gdsHanging(final IoPath path, final Path library)
     {
         return config().withIo(path, library, Duration.ofMillis(300));
+    }
+
+    /**
+     * A working driver (the C double): a generous open deadline, so a loaded machine that takes long to load the
+     * library is not mistaken for a hanging driver.
+     */
+    private DiskTierConfig gds(final IoPath path, final Path library)
+    {
+        return config().withIo(path, library, Duration.ofSeconds(20));
     }
 
     @Test
     void gdsRequiredWithADriverThatHangsFailsToStartWithTheReason()
     {
         final Path hang = CuFileDoubles.hangingDouble();
-        final DiskTierException e = assertThrows(DiskTierException.class, () -> DiskTier.open(gds(IoPath.GDS_REQUIRED, hang)));
+        final DiskTierException e = assertThrows(DiskTierException.class, () -> DiskTier.open(gdsHanging(IoPath.GDS_REQUIRED, hang)));
         assertEquals("G3 cannot start: g3.io=gds-required but GDS unavailable: driver open timed out after 300 ms",
             e.getMessage());
     }
@@ -611,7 +621,7 @@ class DiskTierTest
     void gdsPreferredWithADriverThatHangsFallsBackToPosixAndSaysWhy() throws Exception
     {
         final Path hang = CuFileDoubles.hangingDouble();
-        try (DiskTier tier = DiskTier.open(gds(IoPath.GDS_PREFERRED, hang)))
+        try (DiskTier tier = DiskTier.open(gdsHanging(IoPath.GDS_PREFERRED, hang)))
         {
             assertFalse(tier.usesCuFile());
             assertTrue(tier.ioDescription().contains("driver open timed out"), tier.ioDescription());
