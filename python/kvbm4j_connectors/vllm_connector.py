@@ -215,6 +215,7 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
         self._load_errors: Set[int] = set()
         self._prepared: Optional[List[Tuple[SaveSpec, Any, Set[str]]]] = None
         self._stored: Dict[str, Set[int]] = {}
+        self._saves_this_step = False
         self.counters = {"lookups": 0, "hit_blocks": 0, "loaded_blocks": 0, "load_errors": 0, "saved_blocks": 0,
                          "save_refused": 0, "save_incomplete": 0}
         if role == KVConnectorRole.SCHEDULER:
@@ -457,6 +458,9 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
             written.add(layer_name)
 
     def wait_for_save(self):
+        meta = self._get_connector_metadata() if self.has_connector_metadata() else None
+        if isinstance(meta, Kvbm4jConnectorMetadata) and meta.saves:
+            self._saves_this_step = True   # this rank reports, even nothing stored (vLLM skips a None)
         prepared, self._prepared = self._prepared, None
         if not prepared:
             return
@@ -475,9 +479,11 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
                 self._stored.setdefault(spec.req_id, set()).update(ok)
 
     def build_connector_worker_meta(self) -> Optional[KVConnectorWorkerMetadata]:
-        if not self._stored:
+        # vLLM's aggregator skips a worker's None, so a rank that had saves planned always answers (possibly
+        # nothing stored): the intersection then drops blocks some rank did not store.
+        if not self._saves_this_step and not self._stored:
             return None
-        stored, self._stored = self._stored, {}
+        stored, self._stored, self._saves_this_step = self._stored, {}, False
         return Kvbm4jWorkerMetadata(stored)
 
     def get_finished(self, finished_req_ids: Set[str]) -> Tuple[Optional[Set[str]], Optional[Set[str]]]:
