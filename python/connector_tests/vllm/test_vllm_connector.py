@@ -215,14 +215,28 @@ def tp_engine(model_dir, service, monkeypatch, seeds):
     return sched, workers
 
 
-def tp_step(sched, workers, saving=(True, True)):
+class RefusingClient:
+    """A double of a rank's KvClient whose STORE_PREPARE is refused NO_SPACE (everything else passes through)."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def prepare(self, *args, **kwargs):
+        from kvbm4j_client import KvServiceError
+        raise KvServiceError(9, "STORE_PREPARE refused by the test double")
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def tp_step(sched, workers, layer_saves=True):
     out = sched.schedule()
     metas, errors = [], set()
-    for (worker, caches), save in zip(workers, saving):
+    for worker, caches in workers:
         worker.bind_connector_metadata(out.kv_connector_metadata)
         worker.start_load_kv(None)
         for name in tm.LAYER_NAMES:
-            if save:
+            if layer_saves:                             # False: as in a CUDA-graph replay, no save_kv_layer
                 worker.save_kv_layer(name, caches[name], None)
         worker.wait_for_save()
         errors |= worker.get_block_ids_with_load_errors()
@@ -250,10 +264,15 @@ def test_tensor_parallel_ranks_store_and_load_their_own_shards(model_dir, start_
     assert [len(e.block_hashes) for b in publisher.batches for e in b.events if isinstance(e, BlockStored)] == [2]
     a_blocks = block_ids_of(sched_a, "a")
 
-    # Only rank 0 saves this prompt: no rank-1 shard, so no hit and no event.
+    # Rank 1's store of this prompt is refused: no rank-1 shard, so no hit and no event.
     lonely = tm.request("lonely", list(range(1300, 1340)))
     sched_a.add_request(lonely)
-    out, _, meta = tp_step(sched_a, workers_a, saving=(True, False))
+    worker1 = workers_a[1][0]
+    worker1._kv = RefusingClient(worker1._kv)
+    out, _, meta = tp_step(sched_a, workers_a, layer_saves=False)
+    worker1._kv = worker1._kv.real
+    assert workers_a[0][0].counters["layers_saved_at_wait"] == tm.LAYERS   # saved without save_kv_layer
+    assert worker1.counters["save_refused"] == 2
     sched_a.update_from_output(out, tm.runner_output([req, lonely], worker_meta=meta))
     assert [len(e.block_hashes) for b in publisher.batches for e in b.events if isinstance(e, BlockStored)] == [2]
 
