@@ -26,8 +26,9 @@ Two halves, as vLLM splits every connector:
   ``start_load_kv`` looks the plan's ids up, LOADs them (the leading part that arrived by the deadline) and copies
   the shared-memory slots into the GPU blocks; any planned block not delivered is a load error
   (``get_block_ids_with_load_errors``), so vLLM recomputes it and never uses it. ``save_kv_layer`` copies each
-  layer of the planned blocks into slots prepared with STORE_PREPARE; ``wait_for_save`` COMMITs them with CRC-32
-  checksums the service verifies (a slot that was not written by every layer is released, never committed).
+  layer of the planned blocks into slots prepared with STORE_PREPARE; ``wait_for_save`` copies the layers whose
+  ``save_kv_layer`` did not run (CUDA-graph replays skip it) from the registered caches, then COMMITs with CRC-32
+  checksums the service verifies.
   ``wait_for_layer_load`` has nothing to wait for: loads finish in ``start_load_kv`` (no layer pipelining yet).
 
 Block identity: vLLM's own block hashes (its chained hash of parent, tokens and extra keys: LoRA name,
@@ -215,8 +216,9 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
         self._load_errors: Set[int] = set()
         self._prepared: Optional[List[Tuple[SaveSpec, Any, Set[str]]]] = None
         self._stored: Dict[str, Set[int]] = {}
+        self._saves_this_step = False
         self.counters = {"lookups": 0, "hit_blocks": 0, "loaded_blocks": 0, "load_errors": 0, "saved_blocks": 0,
-                         "save_refused": 0, "save_incomplete": 0}
+                         "save_refused": 0, "layers_saved_at_wait": 0}
         if role == KVConnectorRole.SCHEDULER:
             for p in range(self._pp_size):
                 for t in range(self._tp_size):
@@ -435,11 +437,7 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
     def wait_for_layer_load(self, layer_name: str) -> None:
         return   # loads complete in start_load_kv
 
-    def save_kv_layer(self, layer_name: str, kv_layer: torch.Tensor, attn_metadata: Any, **kwargs: Any) -> None:
-        meta = self._get_connector_metadata()
-        assert isinstance(meta, Kvbm4jConnectorMetadata)
-        if not meta.saves or layer_name not in self._layers:
-            return
+    def _prepare_saves(self, meta: Kvbm4jConnectorMetadata) -> List[Tuple[SaveSpec, Any, Set[str]]]:
         if self._prepared is None:
             self._prepared = []
             for spec in meta.saves:
@@ -450,23 +448,38 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
                     self.counters["save_refused"] += len(spec.ids)
                     continue
                 self._prepared.append((spec, prepared, set()))
-        layer = self._layers[layer_name]
-        for spec, prepared, written in self._prepared:
+        return self._prepared
+
+    def _copy_layer_out(self, layer: _LayerLayout, kv_layer: torch.Tensor, prepared) -> None:
+        for spec, store, written in prepared:
             for j, block_id in enumerate(spec.block_ids):
-                layer.slot_view(self._slot(prepared.offsets[j])).copy_(layer.block_view(kv_layer, block_id))
-            written.add(layer_name)
+                layer.slot_view(self._slot(store.offsets[j])).copy_(layer.block_view(kv_layer, block_id))
+            written.add(layer.name)
+
+    def save_kv_layer(self, layer_name: str, kv_layer: torch.Tensor, attn_metadata: Any, **kwargs: Any) -> None:
+        meta = self._get_connector_metadata()
+        assert isinstance(meta, Kvbm4jConnectorMetadata)
+        if not meta.saves or layer_name not in self._layers:
+            return
+        self._copy_layer_out(self._layers[layer_name], kv_layer, self._prepare_saves(meta))
 
     def wait_for_save(self):
-        prepared, self._prepared = self._prepared, None
-        if not prepared:
+        meta = self._get_connector_metadata() if self.has_connector_metadata() else None
+        if not isinstance(meta, Kvbm4jConnectorMetadata) or not meta.saves:
             return
+        self._saves_this_step = True   # this rank reports, even nothing stored (vLLM skips a None)
+        prepared = self._prepare_saves(meta)
+        self._prepared = None
+        # Layers whose save_kv_layer did not run (a CUDA-graph replay skips the attention wrapper that calls it)
+        # are copied now from the registered caches: the step's forward has written them.
+        for layer in self._layers.values():
+            if any(layer.name not in written for _, _, written in prepared):
+                self.counters["layers_saved_at_wait"] += 1
+                self._copy_layer_out(layer, self._kv_caches[layer.name],
+                                     [p for p in prepared if layer.name not in p[2]])
         if any(t.is_cuda for t in self._kv_caches.values()):
             torch.cuda.synchronize()
-        for spec, store, written in prepared:
-            if len(written) != len(self._layers):   # some layer never saved: the slots are not whole blocks
-                self._kv.release(store.handle)
-                self.counters["save_incomplete"] += len(spec.ids)
-                continue
+        for spec, store, _ in prepared:
             sums = [zlib.crc32(self._kv.block(off)) & 0xFFFFFFFF for off in store.offsets]
             outcomes = self._kv.commit(store.handle, sums)
             ok = {spec.start + j for j, o in enumerate(outcomes) if o in (STORED, DEDUPLICATED)}
@@ -475,9 +488,11 @@ class Kvbm4jConnector(KVConnectorBase_V1, SupportsHMA):
                 self._stored.setdefault(spec.req_id, set()).update(ok)
 
     def build_connector_worker_meta(self) -> Optional[KVConnectorWorkerMetadata]:
-        if not self._stored:
+        # vLLM's aggregator skips a worker's None, so a rank that had saves planned always answers (possibly
+        # nothing stored): the intersection then drops blocks some rank did not store.
+        if not self._saves_this_step and not self._stored:
             return None
-        stored, self._stored = self._stored, {}
+        stored, self._stored, self._saves_this_step = self._stored, {}, False
         return Kvbm4jWorkerMetadata(stored)
 
     def get_finished(self, finished_req_ids: Set[str]) -> Tuple[Optional[Set[str]], Optional[Set[str]]]:

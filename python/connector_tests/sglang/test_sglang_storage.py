@@ -90,3 +90,54 @@ def test_a_service_of_another_page_shape_refuses_the_backend(service):
         assert err.value.name == "LAYOUT"
     finally:
         conftest.HEADS = wide
+
+
+def test_a_corrupted_page_is_a_miss_and_never_reaches_the_host_pool(tmp_path):
+    import os
+    from service import Service, write_config
+    from conftest import HEADS, HEAD_DIM, LAYERS
+    g3 = tmp_path / "g3"
+    started = []
+
+    def start(name):
+        work = tmp_path / name
+        work.mkdir()
+        config = write_config(str(work / "kvbm4j.yaml"), layers=LAYERS, kv_heads=HEADS, head_dim=HEAD_DIM,
+                              dtype="fp16", block_tokens=PAGE, g1_blocks=32, g2_blocks=16, g3_root=str(g3),
+                              g3_slots=64)
+        svc = Service(str(work), config).start()
+        started.append(svc)
+        return svc
+
+    try:
+        svc = start("one")
+        host_a = host_pool(seed=6)
+        a = backend(svc.socket, host_a)
+        keys = page_keys(list(range(11000, 11000 + 3 * PAGE)))
+        assert a.batch_set_v1(keys, indices([1, 2, 3])) == [True] * 3
+        from kvbm4j_client import KvClient
+        import time
+        with KvClient(svc.socket, tenant="probe") as probe:
+            deadline = time.monotonic() + 30
+            while probe.stats()["engine.g3_offloaded_blocks"] < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        a.close()
+        svc.stop()                                    # SIGTERM: the pages are in G3
+        page = host_a.get_data_page(2 * PAGE).contiguous().numpy().tobytes()
+        path = os.path.join(str(g3), "g3-slots.dat")
+        with open(path, "r+b") as f:
+            data = f.read()
+            at = data.find(page)
+            assert at >= 0 and data.find(page, at + 1) < 0
+            f.seek(at + 100)
+            f.write(bytes(b ^ 0xFF for b in data[at + 100:at + 108]))
+        svc = start("two")                            # warm restart over the same G3
+        host_b = host_pool()
+        b = backend(svc.socket, host_b)
+        assert b.batch_get_v1(keys, indices([20, 21, 22])) == [True, False, False]
+        assert torch.equal(host_b.get_data_page(20 * PAGE), host_a.get_data_page(1 * PAGE))
+        assert not host_b.get_data_page(21 * PAGE).any() and not host_b.get_data_page(22 * PAGE).any()
+        assert b.batch_exists(keys) == 1              # the corrupt page is gone from the service's index
+    finally:
+        for s in started:
+            s.stop()

@@ -17,6 +17,7 @@ from vllm.distributed.kv_transfer.kv_connector.factory import KVConnectorFactory
 from vllm.v1.core.kv_cache_utils import maybe_convert_block_hash
 
 from kvbm4j_client import KvClient
+from kvbm4j_connectors import vllm_connector
 from kvbm4j_connectors.vllm_connector import Kvbm4jConnector, TESTED_VLLM
 import tiny_model as tm
 
@@ -188,8 +189,9 @@ def test_a_corrupted_block_is_reported_as_a_load_error_and_vllm_recomputes_it(mo
     sched_b, worker_b, caches_b = engine(model_dir, svc)
     req_b = tm.request("b", prompt)
     sched_b.add_request(req_b)
-    assert sched_b.connector.get_num_new_matched_tokens(req_b, 0) == (64, False)   # G3 says it has all 4
+    # One lookup only before the load: a second one after the failed onboard would (rightly) answer 2 blocks.
     out, errors, meta = tm.run_step(sched_b, worker_b, caches_b)
+    assert out.num_scheduled_tokens["b"] == len(prompt) - 64   # the scheduler was told G3 has all 4
     b_blocks = block_ids_of(sched_b, "b")
     assert errors == {b_blocks[2], b_blocks[3]}          # the corrupted block and the one after it
     for pos in range(2):
@@ -199,3 +201,90 @@ def test_a_corrupted_block_is_reported_as_a_load_error_and_vllm_recomputes_it(mo
     sched_b.update_from_output(out, tm.runner_output([req_b], invalid_block_ids=errors, worker_meta=meta))
     assert req_b.num_computed_tokens == 2 * tm.BLOCK
     wait_for(svc, lambda s: s["engine.g3_corrupt_blocks"] >= 1, "the service counting the corrupt G3 block")
+
+
+def tp_engine(model_dir, service, monkeypatch, seeds):
+    """A TP-2 engine: one Scheduler and two worker connectors, each told its rank (vLLM's parallel groups are not
+    set up in one process: `_this_rank` is replaced by a double that answers the rank, named as such)."""
+    config = tm.vllm_config(model_dir, service.socket, tp=2)
+    sched = tm.scheduler(config)
+    workers = []
+    for rank, seed in enumerate(seeds):
+        monkeypatch.setattr(vllm_connector, "_this_rank", lambda pp, tp, r=rank: (0, r))
+        workers.append(tm.worker_connector(config, seed=seed))
+    return sched, workers
+
+
+class RefusingClient:
+    """A double of a rank's KvClient whose STORE_PREPARE is refused NO_SPACE (everything else passes through)."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def prepare(self, *args, **kwargs):
+        from kvbm4j_client import KvServiceError
+        raise KvServiceError(9, "STORE_PREPARE refused by the test double")
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def tp_step(sched, workers, layer_saves=True):
+    out = sched.schedule()
+    metas, errors = [], set()
+    for worker, caches in workers:
+        worker.bind_connector_metadata(out.kv_connector_metadata)
+        worker.start_load_kv(None)
+        for name in tm.LAYER_NAMES:
+            if layer_saves:                             # False: as in a CUDA-graph replay, no save_kv_layer
+                worker.save_kv_layer(name, caches[name], None)
+        worker.wait_for_save()
+        errors |= worker.get_block_ids_with_load_errors()
+        metas.append(worker.build_connector_worker_meta())
+        worker.clear_connector_metadata()
+    meta = None                                         # as vLLM's KVOutputAggregator: a None is skipped
+    for m in metas:
+        if meta is None:
+            meta = m
+        elif m is not None:
+            meta = meta.aggregate(m)
+    return out, errors, meta
+
+
+def test_tensor_parallel_ranks_store_and_load_their_own_shards(model_dir, start_service, monkeypatch):
+    svc = start_service()
+    sched_a, workers_a = tp_engine(model_dir, svc, monkeypatch, seeds=(10, 11))
+    prompt = list(range(1200, 1240))                    # 2 full blocks
+    req = tm.request("a", prompt)
+    sched_a.add_request(req)
+    publisher = RecordingPublisher()
+    sched_a.kv_event_publisher = publisher
+    out, _, meta = tp_step(sched_a, workers_a)
+    sched_a.update_from_output(out, tm.runner_output([req], worker_meta=meta))
+    assert [len(e.block_hashes) for b in publisher.batches for e in b.events if isinstance(e, BlockStored)] == [2]
+    a_blocks = block_ids_of(sched_a, "a")
+
+    # Rank 1's store of this prompt is refused: no rank-1 shard, so no hit and no event.
+    lonely = tm.request("lonely", list(range(1300, 1340)))
+    sched_a.add_request(lonely)
+    worker1 = workers_a[1][0]
+    worker1._kv = RefusingClient(worker1._kv)
+    out, _, meta = tp_step(sched_a, workers_a, layer_saves=False)
+    worker1._kv = worker1._kv.real
+    assert workers_a[0][0].counters["layers_saved_at_wait"] == tm.LAYERS   # saved without save_kv_layer
+    assert worker1.counters["save_refused"] == 2
+    sched_a.update_from_output(out, tm.runner_output([req, lonely], worker_meta=meta))
+    assert [len(e.block_hashes) for b in publisher.batches for e in b.events if isinstance(e, BlockStored)] == [2]
+
+    sched_b, workers_b = tp_engine(model_dir, svc, monkeypatch, seeds=(None, None))
+    assert sched_b.connector.get_num_new_matched_tokens(tm.request("x", list(range(1300, 1340))), 0) == (0, False)
+    req_b = tm.request("b", prompt)
+    sched_b.add_request(req_b)
+    out, errors, _ = tp_step(sched_b, workers_b)
+    assert not errors and out.num_scheduled_tokens["b"] == len(prompt) - 32
+    b_blocks = block_ids_of(sched_b, "b")
+    for rank in range(2):                               # each rank got its own shard back
+        for pos in range(2):
+            assert_same_block(workers_a[rank][1], a_blocks[pos], workers_b[rank][1], b_blocks[pos])
+    assert not torch.equal(workers_b[0][1][tm.LAYER_NAMES[0]][b_blocks[0]],
+                           workers_b[1][1][tm.LAYER_NAMES[0]][b_blocks[0]])

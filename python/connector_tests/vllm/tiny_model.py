@@ -9,7 +9,8 @@ import os
 import torch
 
 from vllm import SamplingParams
-from vllm.config import CacheConfig, DeviceConfig, KVTransferConfig, ModelConfig, SchedulerConfig, VllmConfig
+from vllm.config import (CacheConfig, DeviceConfig, KVTransferConfig, ModelConfig, ParallelConfig, SchedulerConfig,
+                         VllmConfig)
 from vllm.distributed.kv_transfer.kv_connector.factory import KVConnectorFactory
 from vllm.distributed.kv_transfer.kv_connector.v1.base import KVConnectorRole
 from vllm.utils.hashing import sha256
@@ -41,7 +42,7 @@ def write_model_dir(path):
     return path
 
 
-def vllm_config(model_dir, socket, tenant="vllm-test", extra=None):
+def vllm_config(model_dir, socket, tenant="vllm-test", extra=None, tp=1):
     model = ModelConfig(model=model_dir, tokenizer=model_dir, skip_tokenizer_init=True, dtype="float16", seed=0,
                         max_model_len=4096)
     sched = SchedulerConfig(max_num_seqs=8, max_num_batched_tokens=1024, max_model_len=4096,
@@ -53,7 +54,7 @@ def vllm_config(model_dir, socket, tenant="vllm-test", extra=None):
                           kv_connector_extra_config={"kvbm4j.socket": socket, "kvbm4j.tenant": tenant,
                                                      **(extra or {})})
     return VllmConfig(model_config=model, scheduler_config=sched, cache_config=cache, kv_transfer_config=kv,
-                      device_config=DeviceConfig("cpu"))
+                      device_config=DeviceConfig("cpu"), parallel_config=ParallelConfig(tensor_parallel_size=tp))
 
 
 def kv_cache_config(num_blocks):
