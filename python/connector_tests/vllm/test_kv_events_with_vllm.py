@@ -3,10 +3,11 @@
 socket reads its three-frame messages.
 
 What vLLM 0.33.0 itself sends: an array batch ``[ts, events, dp_rank]`` (``EventBatch`` is ``array_like``) whose
-events are tagged *maps* (``KVCacheEvent`` has ``tag=True`` but no ``array_like``). kvbm4j's two encodings are
-``array`` (batch and events arrays: the released vLLM before the events lost ``array_like``) and ``map`` (batch and
-events maps). Neither is 0.33's mixed form, so vLLM 0.33's ``KVEventBatch`` decoder refuses both: recorded below as
-strict xfails (they start failing, as XPASS, when an encoding matching 0.33 exists)."""
+events are tagged *maps* (``KVCacheEvent`` has ``tag=True`` but no ``array_like``). That is kvbm4j's ``map``
+encoding, decoded here with vLLM's own ``KVEventBatch``. ``array`` (batch and events arrays: vLLM before the events
+lost ``array_like``, the form llm-d's positional decoder reads) is refused by 0.33's ``KVEventBatch`` by design:
+recorded as a strict xfail. ``map-batch`` (batch and events maps: some vLLM main commits) is decoded with its
+envelope and vLLM's event classes."""
 
 import os
 import socket
@@ -66,7 +67,7 @@ def demo_stream(encoding, tmp_path):
 
 
 class MapBatch(msgspec.Struct, omit_defaults=True):
-    """The batch envelope of the `map` encoding (vLLM's EventBatch without array_like); the events inside are
+    """The batch envelope of the `map-batch` encoding (vLLM's EventBatch without array_like); the events inside are
     decoded with vLLM's own event classes."""
     ts: float
     events: list[BlockStored | BlockRemoved | AllBlocksCleared]
@@ -89,9 +90,20 @@ def check_events(events):
     assert "GPU" in media, media   # the demo's G1 (it moves no bytes, so publishes no lower tier)
 
 
-def test_map_encoded_events_decode_as_vllms_own_event_types(tmp_path):
+def test_map_encoded_batches_decode_with_vllms_own_kv_event_batch(tmp_path):
+    decoder = msgspec.msgpack.Decoder(KVEventBatch)
     events = []
     for payload in demo_stream("map", tmp_path):
+        batch = decoder.decode(payload)
+        assert isinstance(batch, KVEventBatch)
+        assert batch.ts > 1e9 and batch.data_parallel_rank == 0
+        events.extend(batch.events)
+    check_events(events)
+
+
+def test_map_batch_encoded_events_decode_as_vllms_own_event_types(tmp_path):
+    events = []
+    for payload in demo_stream("map-batch", tmp_path):
         batch = msgspec.msgpack.decode(payload, type=MapBatch)
         assert batch.ts > 1e9 and batch.data_parallel_rank == 0
         events.extend(batch.events)
@@ -116,9 +128,8 @@ def test_array_encoded_batches_decode_with_vllms_envelope_and_carry_tagged_array
 
 
 @pytest.mark.xfail(strict=True, raises=msgspec.ValidationError,
-                   reason="vLLM 0.33 sends array batches of map events; kvbm4j's encodings are all-array or all-map")
-@pytest.mark.parametrize("encoding", ["array", "map"])
-def test_vllms_own_batch_decoder_reads_the_stream(encoding, tmp_path):
+                   reason="vLLM 0.33's KVEventBatch reads map events; kvbm4j's array encoding is the older all-array form")
+def test_vllms_own_batch_decoder_refuses_the_older_all_array_form(tmp_path):
     decoder = msgspec.msgpack.Decoder(KVEventBatch)
-    for payload in demo_stream(encoding, tmp_path):
+    for payload in demo_stream("array", tmp_path):
         decoder.decode(payload)

@@ -77,6 +77,13 @@ class BatchMap(msgspec.Struct, omit_defaults=True):
     data_parallel_rank: int | None = None
 
 
+class BatchArrayOfMaps(msgspec.Struct, array_like=True, omit_defaults=True):
+    """vLLM 0.33.0's KVEventBatch: the batch array_like, its events tagged maps (kv-events.encoding: map)."""
+    ts: float
+    events: list[BlockStoredMap | BlockRemovedMap | AllBlocksClearedMap]
+    data_parallel_rank: int | None = None
+
+
 def fail(msg):
     print("FAIL " + msg, flush=True)
     sys.exit(1)
@@ -106,9 +113,14 @@ def check_raw(payload, encoding, rank):
             if len(e) != want:
                 fail(f"{e[0]} has {len(e)} elements, expected {want}")
     else:
-        if not isinstance(raw, dict) or set(raw) != {"ts", "events", "data_parallel_rank"}:
-            fail(f"batch is not a map of ts, events, data_parallel_rank: {raw!r}"[:300])
-        ts, events, dp = raw["ts"], raw["events"], raw["data_parallel_rank"]
+        if encoding == "map-batch":
+            if not isinstance(raw, dict) or set(raw) != {"ts", "events", "data_parallel_rank"}:
+                fail(f"batch is not a map of ts, events, data_parallel_rank: {raw!r}"[:300])
+            ts, events, dp = raw["ts"], raw["events"], raw["data_parallel_rank"]
+        else:
+            if not isinstance(raw, list) or len(raw) != 3:
+                fail(f"batch is not [ts, events, dp_rank]: {raw!r}"[:300])
+            ts, events, dp = raw
         for e in events:
             if not isinstance(e, dict) or "type" not in e:
                 fail(f"event is not a map with type: {e!r}"[:300])
@@ -124,7 +136,7 @@ def main():
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--bind", action="store_true")
     ap.add_argument("--replay", required=True)
-    ap.add_argument("--encoding", choices=["array", "map"], required=True)
+    ap.add_argument("--encoding", choices=["array", "map", "map-batch"], required=True)
     ap.add_argument("--hash", choices=["uint64", "bytes"], required=True)
     ap.add_argument("--topic", default="")
     ap.add_argument("--rank", type=int, default=0)
@@ -193,7 +205,7 @@ def main():
     if sorted(batches) != list(range(end["seq"] + 1)):
         fail("batches 0..END not all received")
 
-    typed = msgspec.msgpack.Decoder(BatchArray if args.encoding == "array" else BatchMap)
+    typed = msgspec.msgpack.Decoder({"array": BatchArray, "map": BatchArrayOfMaps, "map-batch": BatchMap}[args.encoding])
     blocks = 0
     for s in range(end["seq"] + 1):
         payload = batches[s]

@@ -32,7 +32,7 @@ class ObserveConfigTest
     void unknownEncodingNamesTheKey()
     {
         final ConfigException ex = startFails(Map.of("kv-events.encoding", "json"));
-        assertTrue(ex.getMessage().contains("kv-events.encoding: must be array or map, got 'json'"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("kv-events.encoding: must be array, map or map-batch, got 'json'"), ex.getMessage());
     }
 
     @Test

@@ -17,12 +17,14 @@ import org.msgpack.core.MessagePack;
  *           medium, lora_name|nil]
  *          ["BlockRemoved", block_hashes, medium]
  *          ["AllBlocksCleared"]
- * MAP (vLLM main since mid-2026: the same structs without array_like)
- *   batch  {"ts": float64, "events": [...], "data_parallel_rank": int}
+ * MAP (vLLM since mid-2026, e.g. the released 0.33.0: the batch still array_like, the events tagged maps)
+ *   batch  [ts: float64, events: array, data_parallel_rank: int]
  *   event  {"type": "BlockStored", "block_hashes": ..., "parent_block_hash": ..., "token_ids": ...,
  *           "block_size": ..., "lora_id": nil, "medium": ..., "lora_name": nil}
  *          {"type": "BlockRemoved", "block_hashes": ..., "medium": ...}
  *          {"type": "AllBlocksCleared"}
+ * MAP_BATCH (some vLLM main commits: the batch a map too)
+ *   batch  {"ts": float64, "events": [...], "data_parallel_rank": int}, events as in MAP
  * block hash  UINT64: the id's low 64 bits as msgpack uint (0xcf + 8 bytes when >= 2^63, never a negative int)
  *             BYTES:  bin 16, the id's high then low half, big-endian
  * </pre>
@@ -171,7 +173,7 @@ public final class KvEventEncoder
         try
         {
             batch.clear();
-            if (encoding == KvEventSettings.Encoding.ARRAY)
+            if (encoding != KvEventSettings.Encoding.MAP_BATCH)
             {
                 batch.packArrayHeader(3);
                 batch.packDouble(tsSeconds);
@@ -190,7 +192,7 @@ public final class KvEventEncoder
             {
                 batch.writePayload(b.array(), b.arrayOffset(), b.size());
             }
-            if (encoding == KvEventSettings.Encoding.MAP)
+            if (encoding == KvEventSettings.Encoding.MAP_BATCH)
             {
                 batch.packString("data_parallel_rank");
             }
@@ -207,7 +209,7 @@ public final class KvEventEncoder
 
     private void key(final String name) throws IOException
     {
-        if (encoding == KvEventSettings.Encoding.MAP)
+        if (encoding != KvEventSettings.Encoding.ARRAY)
         {
             events.packString(name);
         }

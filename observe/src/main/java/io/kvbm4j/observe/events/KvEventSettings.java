@@ -17,8 +17,13 @@ public final class KvEventSettings
     {
         /** Batch {@code [ts, events, dp_rank]}, events {@code ["BlockStored", f1, ...]} (released vLLM). */
         ARRAY,
-        /** Batch and events as maps, an event's tag under {@code "type"} (vLLM main since mid-2026). */
-        MAP
+        /**
+         * Batch {@code [ts, events, dp_rank]}, events as maps with their tag under {@code "type"} (vLLM since
+         * mid-2026; what vLLM 0.33.0's {@code KVEventBatch} decodes).
+         */
+        MAP,
+        /** Batch and events as maps, an event's tag under {@code "type"} (some vLLM main commits). */
+        MAP_BATCH
     }
 
     /** How block hashes go on the wire. */
@@ -91,7 +96,8 @@ public final class KvEventSettings
         {
             case "array" -> Encoding.ARRAY;
             case "map" -> Encoding.MAP;
-            default -> throw new ConfigException(source + ": kv-events.encoding: must be array or map, got '" +
+            case "map-batch" -> Encoding.MAP_BATCH;
+            default -> throw new ConfigException(source + ": kv-events.encoding: must be array, map or map-batch, got '" +
                 encodingName + "'");
         };
         final String hashName = k.text("hash");
@@ -226,7 +232,7 @@ public final class KvEventSettings
     public String toString()
     {
         return "kv-events[endpoint=" + endpoint + ", replay=" + replayEndpoint + ", encoding=" +
-            encoding.name().toLowerCase(Locale.ROOT) + ", hash=" + hash.name().toLowerCase(Locale.ROOT) + ", media=" +
+            encoding.name().toLowerCase(Locale.ROOT).replace('_', '-') + ", hash=" + hash.name().toLowerCase(Locale.ROOT) + ", media=" +
             Arrays.toString(media) + "]";
     }
 }

@@ -42,10 +42,17 @@ class PythonSubscriberTest
         run("array", "uint64", true, false);
     }
 
+    /** vLLM 0.33.0's form: the batch an array, its events tagged maps. */
     @Test
-    void subscriberDecodesMapBatchesWithByteHashesFromAConnectingPublisher() throws Exception
+    void subscriberDecodesArrayBatchesOfMapEventsWithByteHashesFromAConnectingPublisher() throws Exception
     {
         run("map", "bytes", false, false);
+    }
+
+    @Test
+    void subscriberDecodesMapBatchesOfMapEventsLiveAndByReplay() throws Exception
+    {
+        run("map-batch", "uint64", true, false);
     }
 
     /** Blocks committed with tokens arrive with exactly those token_ids; bare-id blocks with none. */
