@@ -66,6 +66,18 @@ class DemoCommandTest
     }
 
     @Test
+    void withHostG1AndG2TheChecksWaitForOffloadsAndCountABlockCachedInTwoTiersOnce()
+    {
+        // Found by the vLLM events test: with transfers on, the check ran while offloads still pinned their G1
+        // blocks ("64 G1 blocks still held") and counted a block offloaded to G2 but still in G1 twice against
+        // the metadata store, which keeps one record per id.
+        final CommandRun r = run("demo", "--requests", "300", "--set", "tiers.g1-memory=host", "--set",
+            "model=tiny-test", "--no-report");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(r.out().matches("(?s).*checks\\s+ok.*"), r.all());
+    }
+
+    @Test
     void configFileIsLaidOverTheDefault(@TempDir final Path dir) throws IOException
     {
         final Path file = dir.resolve("small.yaml");
