@@ -14,6 +14,7 @@ import org.agrona.concurrent.SystemNanoClock;
 import com.lmax.disruptor.EventHandler;
 
 import io.kvbm4j.api.Tier;
+import io.kvbm4j.config.ConfigException;
 import io.kvbm4j.config.EngineConfig;
 import io.kvbm4j.config.TransferSettings;
 import io.kvbm4j.gds.disk.DiskTier;
@@ -205,6 +206,25 @@ public final class Engines
         }
 
         /**
+         * Host slots for a tier, or a start-up error naming the key when the JVM cannot reserve them (direct
+         * memory is limited by -XX:MaxDirectMemorySize, by default the heap's maximum).
+         */
+        private static HostSlotMemory hostMemory(final String key, final int blocks, final long blockBytes)
+        {
+            try
+            {
+                return new HostSlotMemory(blocks, blockBytes);
+            }
+            catch (final OutOfMemoryError e)
+            {
+                throw new ConfigException(key + ": " + blocks + " blocks of " + blockBytes + " bytes (" +
+                    String.format(java.util.Locale.ROOT, "%.1f", blocks * (double)blockBytes / (1L << 30)) +
+                    " GiB) of host memory could not be reserved: " + e.getMessage() +
+                    "; lower " + key + ", choose a smaller model preset, or raise -XX:MaxDirectMemorySize", e);
+            }
+        }
+
+        /**
          * Allocates the pools and host memory, opens the metadata store and starts the ring.
          *
          * @throws java.io.UncheckedIOException when the persisted metadata file cannot be opened.
@@ -252,7 +272,7 @@ public final class Engines
                     }
                     else if (g1Memory == null && settings.g1Memory() == TransferSettings.G1Memory.HOST)
                     {
-                        g1Owned = new HostSlotMemory(config.g1Blocks(), blockBytes);
+                        g1Owned = hostMemory("tiers.g1-blocks", config.g1Blocks(), blockBytes);
                     }
                     if (g1Memory == null)
                     {
@@ -260,7 +280,7 @@ public final class Engines
                     }
                     if (g2Memory == null)
                     {
-                        g2Memory = new HostSlotMemory(config.g2Blocks(), blockBytes);
+                        g2Memory = hostMemory("tiers.g2-blocks", config.g2Blocks(), blockBytes);
                     }
                     // G2 copies are not accesses: no history there, so hot/cold scores count serving only.
                     g2 = new BlockPool(Tier.G2, config.g2Blocks(), config.g2Policy().create(config.g2Blocks()), null);
