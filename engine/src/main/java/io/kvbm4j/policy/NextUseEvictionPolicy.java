@@ -13,13 +13,14 @@ import io.kvbm4j.block.BlockTable;
  * if it is used at all (the recency assumption LRU makes for every block), and it is used again with a
  * probability {@code P(k)} that depends on its reuse class {@code k}: how often its path has been walked
  * (1, 2, 3-4, 5 or more accesses, counted across evictions through a bounded history of evicted ids). The
- * policy ranks a candidate by its estimated time to next use {@code a / P(k)^2} and evicts the largest.
+ * policy ranks a candidate by its estimated time to next use {@code a / P(k)^3} and evicts the largest.
  * {@code P(k)} is learnt online from the trace: every access counts one trial in the class the block had
  * at that access, every reuse (a hit, or a store of an id still in the eviction history) one success for
  * the class it had at its previous access; the estimates are refitted every {@value #REFIT_ACCESSES}
  * accesses and the counts halved every {@value #DECAY_TURNOVERS} C accesses, so the model follows a
- * changing workload. Squaring P sharpens the ranking: it was measured against {@code a / P} (the expected
- * idle time per hit) on the evaluation set and closes more of the gap to OPT (docs/POLICIES.md).
+ * changing workload. The cube sharpens the ranking: it was measured against {@code a / P} (the expected
+ * idle time per hit) and {@code a / P^2} on the evaluation set and closes more of the gap to OPT while
+ * staying within the bound below LRU (docs/POLICIES.md).
  *
  * <p><b>Order.</b> Each class keeps its candidates in a list in the order the pool offered them, as
  * {@link LruEvictionPolicy} does (a released block at the tail; a parent that becomes a leaf because its
@@ -27,9 +28,8 @@ import io.kvbm4j.block.BlockTable;
  * the order of last access (a parent exposed by an eviction may be newer than the blocks behind it, and a
  * block released long after its access is older than the blocks before it), so {@link #victim()} scores
  * both ends of each of the {@value #CLASSES} lists and takes the largest estimate. Keeping the lists exactly
- * sorted by last access (a heap per class) was measured too: it closes less of the gap to OPT (12.1 % pooled
- * against 12.7 %) and falls 0.0047 below LRU at one capacity of the shared trace, beyond the project's
- * bound (docs/POLICIES.md). The pool only offers inactive leaves, so the prefix rule holds by construction.
+ * sorted by last access (a heap per class) was measured too: it closes less of the gap to OPT and falls
+ * 0.0047 below LRU at one capacity of the shared trace, beyond the project's bound (docs/POLICIES.md). The pool only offers inactive leaves, so the prefix rule holds by construction.
  *
  * <p><b>Guard.</b> An {@link LruGuard} (exact shadow LRU, sequential test over windows of 4C accesses)
  * sets a trust t in [0, {@value #TRUST_MAX}]: the estimate's victim is taken only if it is at least
@@ -54,8 +54,8 @@ public final class NextUseEvictionPolicy implements EvictionPolicy
     static final int REFIT_ACCESSES = 1024;
     static final int DECAY_TURNOVERS = 16;
     static final double TRUST_MAX = 0.75;
-    /** The guard moves trust on half a Poisson noise of LRU's misses: bounds the loss tighter than prefix's. */
-    static final double GUARD_NOISE = 0.5;
+    /** The guard moves trust on one Poisson noise of LRU's misses, as {@link PrefixAwareEvictionPolicy}'s. */
+    static final double GUARD_NOISE = 1;
     private static final int NIL = -1;
     private static final int UNLINKED = -2;
 
@@ -176,7 +176,7 @@ public final class NextUseEvictionPolicy implements EvictionPolicy
         for (int k = 0; k < CLASSES; k++)
         {
             final double p = (reuses[k] + 1) / (trials[k] + 2);
-            weight[k] = 1 / (p * p);
+            weight[k] = 1 / (p * p * p);
             if (decay)
             {
                 trials[k] *= 0.5;

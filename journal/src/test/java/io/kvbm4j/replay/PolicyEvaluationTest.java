@@ -22,7 +22,7 @@ class PolicyEvaluationTest
     /**
      * How far below LRU a guarded policy (prefix, nextuse) may be at one capacity. Not zero: the guard needs
      * a few windows of evidence before it lowers trust where the policy's order does not pay (the agent trace
-     * loses 0.0001 that way at two capacities with prefix; nextuse's worst cell is -0.0002 on the shared trace).
+     * loses 0.0001 that way at two capacities with prefix, and 0.0002 at one with nextuse).
      */
     static final double TOLERANCE = 0.0005;
 
