@@ -16,7 +16,9 @@ public enum EvictionPolicies
     /** Adaptive W-TinyLFU: count-min sketch admission, segmented LRU, hill-climbed window (Caffeine). */
     TINYLFU("tinylfu", WTinyLfuEvictionPolicy::new),
     /** Proven-prefix order under an LRU guard (this project's design, docs/POLICIES.md). */
-    PREFIX("prefix", PrefixAwareEvictionPolicy::new);
+    PREFIX("prefix", PrefixAwareEvictionPolicy::new),
+    /** Predicted time of next use, per block, learned online, under an LRU guard (docs/POLICIES.md). */
+    NEXTUSE("nextuse", NextUseEvictionPolicy::new);
 
     private final String configName;
     private final IntFunction<EvictionPolicy> factory;
@@ -57,7 +59,7 @@ public enum EvictionPolicies
         return null;
     }
 
-    /** "lru, lfuda, tinylfu or prefix", for messages. */
+    /** "lru, lfuda, tinylfu, prefix or nextuse", for messages. */
     public static String names()
     {
         final StringBuilder sb = new StringBuilder();

@@ -30,7 +30,8 @@ import io.kvbm4j.block.BlockTable;
  * eviction bursts (the minimum resident count seen during a burst of {@link #victim()} calls).
  *
  * <p><b>Owns:</b> per-slot last-access sequence, store stamp, proven flag and class; the two heaps; a
- * {@link GhostHistory} of up to 4C evicted ids (ring of twice the slots); a {@link ShadowLru} of C ids.
+ * {@link GhostHistory} of up to 4C evicted ids (ring of twice the slots); an {@link LruGuard} (a
+ * {@link ShadowLru} of C ids and the sequential test).
  * Owned by the tier's owning thread. Per call: {@link #onAccess} O(1) expected (shadow and ghost lookups),
  * candidate changes O(log n), {@link #victim()} O(1); no allocation after construction.
  *
@@ -44,17 +45,11 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     static final int UNPROVEN = 0;
     static final int PROVEN = 1;
     static final int GHOST_TURNOVERS = 4;
-    static final int GUARD_TURNOVERS = 4;
     /**
      * Most trust the order gets: an unproven victim is at least a quarter as old as LRU's. With full trust
      * the policy would evict the newest turn of a live conversation for any proven block, however stale.
      */
     static final double TRUST_MAX = 0.75;
-    static final double TRUST_EXPLORE = 0.25;
-    static final double TRUST_UP = 0.25;
-    static final double TRUST_DOWN = 0.5;
-    static final int MAX_BACKOFF = 64;
-    private static final int UNKNOWN = Integer.MAX_VALUE;
 
     private final SlotHeap[] heaps = {null, null};
     private final long[] sequence;
@@ -63,24 +58,13 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     private final boolean[] proven;
     private final byte[] cls;
     private final GhostHistory ghost;
-    private final ShadowLru shadow;
+    private final LruGuard guard;
     private final int slots;
     private BlockTable table;
 
     private long accessSequence;
     private long stores;
     private int resident;
-    private int maximum = UNKNOWN;
-    private int burstMin = UNKNOWN;
-
-    private double trust;
-    private int backoff = 1;
-    private int windowsAtZero;
-    private long windowAccesses;
-    private long windowHits;
-    private long windowLruHits;
-    private long levelLead;
-    private long levelMisses;
 
     /** A policy for a pool of {@code capacity} slots that starts with full trust in its order. */
     public PrefixAwareEvictionPolicy(final int capacity)
@@ -95,6 +79,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         {
             throw new IllegalArgumentException("initial trust must be in [0, " + TRUST_MAX + "]: " + initialTrust);
         }
+        guard = new LruGuard(capacity, TRUST_MAX, initialTrust, 1);
         slots = capacity;
         heaps[UNPROVEN] = new SlotHeap(capacity);
         heaps[PROVEN] = new SlotHeap(capacity);
@@ -104,8 +89,6 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         proven = new boolean[capacity];
         cls = new byte[capacity];
         ghost = new GhostHistory(2 * capacity);
-        shadow = new ShadowLru(capacity);
-        trust = initialTrust;
     }
 
     @Override
@@ -117,17 +100,11 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     @Override
     public void onAccess(final int slot, final long tick)
     {
-        endBurst();
         final long hi = table.idHi(slot);
         final long lo = table.idLo(slot);
-        if (shadow.access(hi, lo, table.parentHi(slot), table.parentLo(slot), table.position(slot),
-            maximum == UNKNOWN ? slots : maximum))
-        {
-            windowLruHits++;
-        }
+        guard.onAccess(hi, lo, table.parentHi(slot), table.parentLo(slot), table.position(slot), tracked[slot]);
         if (tracked[slot])
         {
-            windowHits++;
             proven[slot] = true;
         }
         else
@@ -146,58 +123,11 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         sequence[slot] = ++accessSequence;
         lastStore[slot] = stores;
         cls[slot] = (byte)classOf(slot);
-        if (maximum != UNKNOWN && ++windowAccesses >= (long)GUARD_TURNOVERS * maximum)
-        {
-            guard();
-        }
     }
 
     private int classOf(final int slot)
     {
         return proven[slot] ? PROVEN : UNPROVEN;
-    }
-
-    /** The first access after a burst of victim() calls: the burst ended at the pool's limit. */
-    private void endBurst()
-    {
-        if (burstMin != UNKNOWN)
-        {
-            maximum = Math.max(1, burstMin);
-            burstMin = UNKNOWN;
-        }
-    }
-
-    /** One guard window ended: the sequential test of the lead over the shadow LRU (see the class note). */
-    private void guard()
-    {
-        levelLead += windowHits - windowLruHits;
-        levelMisses += windowAccesses - windowLruHits;
-        final double noise = Math.sqrt(Math.max(1, levelMisses));
-        if (levelLead < -noise)
-        {
-            setTrust(Math.max(0, trust - TRUST_DOWN));
-            windowsAtZero = 0;
-        }
-        else if (levelLead > noise)
-        {
-            setTrust(Math.min(TRUST_MAX, trust + TRUST_UP));
-            backoff = 1;
-        }
-        else if (trust == 0 && ++windowsAtZero >= backoff)
-        {
-            setTrust(TRUST_EXPLORE);
-            backoff = Math.min(MAX_BACKOFF, 2 * backoff);
-        }
-        windowAccesses = 0;
-        windowHits = 0;
-        windowLruHits = 0;
-    }
-
-    private void setTrust(final double value)
-    {
-        trust = value;
-        levelLead = 0;
-        levelMisses = 0;
     }
 
     @Override
@@ -223,7 +153,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         }
         tracked[slot] = false;
         resident--;
-        final long limit = Math.min(ghost.capacity(), (long)GHOST_TURNOVERS * Math.min(maximum, slots));
+        final long limit = Math.min(ghost.capacity(), (long)GHOST_TURNOVERS * Math.min(guard.limit(), slots));
         while (ghost.isFull() || (ghost.live() > 0 && ghost.live() >= limit))
         {
             ghost.pollOldest();
@@ -234,7 +164,8 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     @Override
     public int victim()
     {
-        burstMin = Math.min(burstMin, resident - 1);
+        guard.onVictimCall(resident);
+        final double trust = guard.trust();
         final int unproven = heaps[UNPROVEN].peek();
         final int provenHead = heaps[PROVEN].peek();
         if (unproven < 0 || provenHead < 0)
@@ -264,7 +195,7 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
     /** Current trust in the proven-first order, in [0, {@link #TRUST_MAX}] (0: LRU's victim). */
     public double trust()
     {
-        return trust;
+        return guard.trust();
     }
 
     /** Class of a tracked block: {@link #PROVEN} or {@link #UNPROVEN}. For tests. */

@@ -75,7 +75,7 @@ class ConfigLoaderTest
         final EngineConfig chosen = ConfigLoader.parse("tiers:\n  g1-policy: prefix\n  g2-policy: lfuda\n", "x.yaml");
         assertEquals(io.kvbm4j.policy.EvictionPolicies.PREFIX, chosen.g1Policy());
         assertEquals(io.kvbm4j.policy.EvictionPolicies.LFUDA, chosen.g2Policy());
-        assertEquals("x.yaml: tiers.g2-policy: must be lru, lfuda, tinylfu or prefix, got 'opt'",
+        assertEquals("x.yaml: tiers.g2-policy: must be lru, lfuda, tinylfu, prefix or nextuse, got 'opt'",
             assertThrows(ConfigException.class, () -> ConfigLoader.parse("tiers:\n  g2-policy: opt\n", "x.yaml"))
                 .getMessage());
     }

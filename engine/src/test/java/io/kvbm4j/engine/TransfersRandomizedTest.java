@@ -63,13 +63,21 @@ class TransfersRandomizedTest extends EngineFixture
         }
     }
 
-    private void run(final long seed)
+    @Test
+    void servedBlocksAlwaysCarryTheirOwnBytesWithTheNextUsePolicyOnG1AndG2()
+    {
+        run(4, "tiers.g1-policy", "nextuse", "tiers.g2-policy", "nextuse");
+    }
+
+    private void run(final long seed, final String... policies)
     {
         final Random random = new Random(seed);
         final FaultInjectingCopier copier = new FaultInjectingCopier();
-        final DefaultKvBlockManager m = openInvoked(Engines.builder(config(16, "tiers.g2-blocks", "24",
-            "tiers.g1-memory", "host", "transfers.admission", "always", "transfers.max-in-flight", "2",
-            "transfers.max-queued", "2", "transfers.batch-blocks", "4")).copier(copier));
+        final String[] settings = {"tiers.g2-blocks", "24", "tiers.g1-memory", "host", "transfers.admission",
+            "always", "transfers.max-in-flight", "2", "transfers.max-queued", "2", "transfers.batch-blocks", "4"};
+        final String[] all = java.util.Arrays.copyOf(settings, settings.length + policies.length);
+        System.arraycopy(policies, 0, all, settings.length, policies.length);
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(config(16, all)).copier(copier));
         final BlockIds[] chains = new BlockIds[SEQUENCES];
         for (int c = 0; c < SEQUENCES; c++)
         {

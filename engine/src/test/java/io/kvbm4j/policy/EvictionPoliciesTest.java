@@ -15,6 +15,7 @@ class EvictionPoliciesTest
         assertSame(LfudaEvictionPolicy.class, EvictionPolicies.parse("lfuda").create(8).getClass());
         assertSame(WTinyLfuEvictionPolicy.class, EvictionPolicies.parse("tinylfu").create(8).getClass());
         assertSame(PrefixAwareEvictionPolicy.class, EvictionPolicies.parse("prefix").create(8).getClass());
+        assertSame(NextUseEvictionPolicy.class, EvictionPolicies.parse("nextuse").create(8).getClass());
         for (final EvictionPolicies p : EvictionPolicies.values())
         {
             assertSame(p, EvictionPolicies.parse(p.configName()));
@@ -27,6 +28,6 @@ class EvictionPoliciesTest
     {
         assertNull(EvictionPolicies.parse("LRU"));
         assertNull(EvictionPolicies.parse("opt"));
-        assertEquals("lru, lfuda, tinylfu or prefix", EvictionPolicies.names());
+        assertEquals("lru, lfuda, tinylfu, prefix or nextuse", EvictionPolicies.names());
     }
 }

@@ -14,6 +14,8 @@ public enum PolicyKind
     TINYLFU("tinylfu"),
     /** Proven-prefix order under an LRU guard (this project's design, docs/POLICIES.md). */
     PREFIX("prefix"),
+    /** Predicted time of next use, learned online, under an LRU guard (docs/POLICIES.md). */
+    NEXTUSE("nextuse"),
     /** Belady's OPT: offline upper bound from the trace's future. */
     OPT("opt");
 

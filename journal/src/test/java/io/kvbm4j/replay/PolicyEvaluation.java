@@ -125,6 +125,46 @@ final class PolicyEvaluation
         return new TraceRun(name, any.requests(), any.accesses(), distinctBlocks, capacities, results);
     }
 
+    /**
+     * The pooled share of the LRU to OPT gap closed over a set of traces: the sum over every (trace,
+     * capacity) cell of (policy - LRU) hit rate over the sum of (OPT - LRU), each cell counting once
+     * whatever its trace's length.
+     */
+    static double pooledGapClosedOverSet(final List<TraceRun> runs, final PolicyKind kind)
+    {
+        double gained = 0;
+        double gap = 0;
+        for (final TraceRun run : runs)
+        {
+            for (int i = 0; i < run.capacities().length; i++)
+            {
+                final double lru = run.hitRate(PolicyKind.LRU, i);
+                gained += run.hitRate(kind, i) - lru;
+                gap += run.hitRate(PolicyKind.OPT, i) - lru;
+            }
+        }
+        return gap == 0 ? Double.NaN : gained / gap;
+    }
+
+    /** One line per policy: the pooled share over the whole set and the worst cell against LRU, markdown. */
+    static String setSummary(final List<TraceRun> runs)
+    {
+        final StringBuilder sb = new StringBuilder(
+            "### Whole set (%d traces, %d cells)%n%n| policy | pooled gap closed over the set | worst vs LRU |%n|---|---|---|%n"
+                .formatted(runs.size(), runs.stream().mapToInt(r -> r.capacities().length).sum()));
+        for (final PolicyKind kind : PolicyKind.values())
+        {
+            double worst = Double.MAX_VALUE;
+            for (final TraceRun run : runs)
+            {
+                worst = Math.min(worst, run.worstVersusLru(kind));
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %+.3f | %+.4f |%n", kind.cliName(),
+                pooledGapClosedOverSet(runs, kind), worst));
+        }
+        return sb.append('\n').toString();
+    }
+
     /** The tables of one trace, in markdown. */
     static String markdown(final TraceRun run)
     {
@@ -165,13 +205,16 @@ final class PolicyEvaluation
     public static void main(final String[] args)
     {
         final long seed = args.length > 0 ? Long.parseLong(args[0]) : SYNTHETIC_SEED;
+        final List<TraceRun> runs = new ArrayList<>();
         if (args.length < 2 || !"--synthetic-only".equals(args[1]))
         {
-            System.out.print(markdown(mooncake()));
+            runs.add(mooncake());
         }
-        for (final TraceRun run : synthetic(seed))
+        runs.addAll(synthetic(seed));
+        for (final TraceRun run : runs)
         {
             System.out.print(markdown(run));
         }
+        System.out.print(setSummary(runs));
     }
 }

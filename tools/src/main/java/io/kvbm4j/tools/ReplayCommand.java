@@ -59,7 +59,7 @@ public final class ReplayCommand implements Callable<Integer>
     private int[] capacities;
 
     @Option(names = "--policies", split = ",", defaultValue = "lru,opt", paramLabel = "P,P,...|all",
-        description = "Policies: all, or some of lru, lfuda, tinylfu, prefix, opt (default: ${DEFAULT-VALUE}).")
+        description = "Policies: all, or some of lru, lfuda, tinylfu, prefix, nextuse, opt (default: ${DEFAULT-VALUE}).")
     private List<String> policies;
 
     @Option(names = "--block-tokens", defaultValue = "512", paramLabel = "N",

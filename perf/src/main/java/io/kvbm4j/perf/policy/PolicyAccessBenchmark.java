@@ -62,7 +62,7 @@ public class PolicyAccessBenchmark
     public static class Replay
     {
         /** The policy's command-line name (bin/kvbm4j replay --policies). */
-        @Param({"lru", "lfuda", "tinylfu", "prefix"})
+        @Param({"lru", "lfuda", "tinylfu", "prefix", "nextuse"})
         public String policy;
 
         /** Resident blocks at most. */
