@@ -375,11 +375,11 @@ public final class Engines
                     }
                     final int batch = settings.batchBlocks();
                     final G3Copier g3Io = disk == null ? null : new G3Copier(copy, disk,
-                        new G3Slots(g3.capacity(), blockBytes), g2Memory, transferClock, saltId(config), records, batch,
+                        new IdAddressedSlots("G3", g3.capacity(), blockBytes), g2Memory, transferClock, saltId(config), records, batch,
                         settings.verifyG2());
                     final BlockCopier local = g3Io != null ? g3Io : copy;
                     final G4Copier g4Io = remote == null ? null : new G4Copier(local, remote,
-                        new G4Slots(Math.max(g4.capacity(), batch), blockBytes), g2Memory, saltId(config), records, batch,
+                        new IdAddressedSlots("G4", Math.max(g4.capacity(), batch), blockBytes), g2Memory, saltId(config), records, batch,
                         settings.verifyG2());
                     engine = new TransferEngine(settings.maxInFlight(), settings.maxQueued(), batch,
                         g4Io != null ? g4Io : local, transferClock, "kvbm4j", transferInvoker);

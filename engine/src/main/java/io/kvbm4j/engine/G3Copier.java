@@ -50,7 +50,7 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
 
     private final BlockCopier upper;
     private final DiskTier disk;
-    private final G3Slots g3;
+    private final IdAddressedSlots g3;
     private final SlotMemory g2;
     private final NanoClock clock;
     private final long saltId;
@@ -65,7 +65,7 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
     private boolean owned;
 
     G3Copier(
-        final BlockCopier upper, final DiskTier disk, final G3Slots g3, final SlotMemory g2, final NanoClock clock,
+        final BlockCopier upper, final DiskTier disk, final IdAddressedSlots g3, final SlotMemory g2, final NanoClock clock,
         final long saltId, final int records, final int batchBlocks, final boolean checksumReads)
     {
         this.upper = upper;
@@ -97,7 +97,7 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
         return disk;
     }
 
-    G3Slots g3()
+    IdAddressedSlots g3()
     {
         return g3;
     }

@@ -34,7 +34,7 @@ final class G4Copier implements BlockCopier, RemoteTierListener
 
     private final BlockCopier upper;
     private final RemoteTier remote;
-    private final G4Slots g4;
+    private final IdAddressedSlots g4;
     private final SlotMemory g2;
     private final long saltId;
     private final long payloadBytes;
@@ -43,7 +43,7 @@ final class G4Copier implements BlockCopier, RemoteTierListener
     private boolean owned;
 
     G4Copier(
-        final BlockCopier upper, final RemoteTier remote, final G4Slots g4, final SlotMemory g2, final long saltId,
+        final BlockCopier upper, final RemoteTier remote, final IdAddressedSlots g4, final SlotMemory g2, final long saltId,
         final int records, final int batchBlocks, final boolean checksums)
     {
         this.upper = upper;
@@ -65,7 +65,7 @@ final class G4Copier implements BlockCopier, RemoteTierListener
         return plans[record];
     }
 
-    G4Slots g4()
+    IdAddressedSlots g4()
     {
         return g4;
     }
