@@ -83,6 +83,20 @@ final class GhostHistory
         live++;
     }
 
+    /**
+     * Records an evicted id after forgetting the oldest entries until there is room and fewer than
+     * {@code liveLimit} stay live (a bound below the ring's capacity, e.g. a few turnovers of the cache).
+     */
+    void addWithin(final long liveLimit, final long idHi, final long idLo, final int entryClass, final long lastAccess)
+    {
+        final long limit = Math.min(capacity, liveLimit);
+        while (isFull() || (live > 0 && live >= limit))
+        {
+            pollOldest();
+        }
+        add(idHi, idLo, entryClass, lastAccess);
+    }
+
     /** Consumes a live entry (the block came back). Its fields stay readable until the ring reuses it. */
     void remove(final int at)
     {

@@ -153,12 +153,8 @@ public final class PrefixAwareEvictionPolicy implements EvictionPolicy
         }
         tracked[slot] = false;
         resident--;
-        final long limit = Math.min(ghost.capacity(), (long)GHOST_TURNOVERS * Math.min(guard.limit(), slots));
-        while (ghost.isFull() || (ghost.live() > 0 && ghost.live() >= limit))
-        {
-            ghost.pollOldest();
-        }
-        ghost.add(table.idHi(slot), table.idLo(slot), cls[slot], lastStore[slot]);
+        ghost.addWithin((long)GHOST_TURNOVERS * Math.min(guard.limit(), slots), table.idHi(slot), table.idLo(slot),
+            cls[slot], lastStore[slot]);
     }
 
     @Override
