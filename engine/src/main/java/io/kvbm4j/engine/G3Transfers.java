@@ -31,9 +31,17 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  * onboard of the G2 part and that run; G1 slots past it go back. A block whose read failed verification is
  * dropped from G3.
  *
- * <p>Back-pressure: at most {@code transfers.max-in-flight} − 1 write-back records are outstanding (a G3 record
- * holds an in-flight place while its blocks wait for the disk); beyond that a write-back is dropped and counted
- * ({@code G3_OFFLOAD_DROPPED}), so a disk slower than the offloads never takes every place from G1↔G2.
+ * <p>Batching: a staged write-back record is submitted as soon as the disk has room for it (fewer write-back
+ * blocks submitted and not yet applied than the disk tier moves at once: {@code g3.queue-depth} / parts per
+ * block), or once it holds {@code transfers.batch-blocks}; otherwise it goes on filling. An idle disk gets a
+ * block at the next call; a busy one gets full records, so the few in-flight places a G3 record may hold carry
+ * as many blocks as the disk can take (docs/CONFIG.md, "G3 depth").
+ *
+ * <p>Back-pressure: at most {@code transfers.max-in-flight} − 1 write-back records are submitted and not yet
+ * applied (a G3 record holds an in-flight place while its blocks wait for the disk), and one more fills while
+ * they are out; a write-back that finds that one full is dropped and counted ({@code G3_OFFLOAD_DROPPED}), so a
+ * disk slower than the offloads never takes every place from G1↔G2. So at most
+ * {@code max-in-flight × batch-blocks} write-backs wait for the disk.
  *
  * <p>Owned by the serving thread. Invariant: every G3 block pinned here has exactly one record that unpins it.
  */
@@ -63,6 +71,10 @@ final class G3Transfers
      */
     private int writesOutstanding;
     private final int maxWritesOutstanding;
+    /** Blocks of the write-back records submitted and not yet applied. */
+    private int writeBlocksOutstanding;
+    /** Blocks the disk tier moves at once ({@code g3.queue-depth} / parts per block, at least 1). */
+    private final int diskBlocks;
 
     G3Transfers(final TransferContext ctx, final G3Copier io)
     {
@@ -78,6 +90,7 @@ final class G3Transfers
         this.found = new int[ctx.settings.batchBlocks()];
         this.g2Stage = new int[ctx.settings.batchBlocks()];
         this.maxWritesOutstanding = Math.max(1, ctx.settings.maxInFlight() - 1);
+        this.diskBlocks = Math.max(1, io.disk().queueDepth() / io.disk().partsPerBlock(ctx.g2Memory.payloadBytes()));
     }
 
     /** A disk tier counter (atomic, any thread). */
@@ -110,14 +123,32 @@ final class G3Transfers
         }
     }
 
-    /** Submits the staged write-back batch, with the evictions still owed to the disk. */
+    /**
+     * Submits the staged write-back batch, with the evictions still owed to the disk, when the disk has room
+     * for it or it is full; otherwise leaves it to fill (see "Batching" above).
+     */
     void flush()
     {
         final Transfer t = staged;
-        if (t == null)
+        if (t != null && writesOutstanding < maxWritesOutstanding &&
+            (t.isFull() || writeBlocksOutstanding < diskBlocks))
         {
-            return;
+            submitStaged(t);
         }
+    }
+
+    /** Submits the staged write-back batch, if any, whatever it holds (settling and stopping). */
+    void flushNow()
+    {
+        final Transfer t = staged;
+        if (t != null)
+        {
+            submitStaged(t);
+        }
+    }
+
+    private void submitStaged(final Transfer t)
+    {
         staged = null;
         final G3Plan plan = io.plan(t.index());
         int n = 0;
@@ -132,6 +163,7 @@ final class G3Transfers
         t.deadlineNanos(ctx.deadline());
         engine.submit(t);
         writesOutstanding++;
+        writeBlocksOutstanding += t.count();
     }
 
     /** Write-back to G3: block {@code b} just entered G2 (inactive); copy it down before G2 can evict it. */
@@ -151,15 +183,15 @@ final class G3Transfers
         }
         if (staged != null && staged.isFull())
         {
-            flush();
-        }
-        if (staged == null)
-        {
             if (writesOutstanding >= maxWritesOutstanding)
             {
                 counters.increment(Counter.G3_OFFLOAD_DROPPED); // the disk is behind: a full queue is an answer
                 return;
             }
+            submitStaged(staged);
+        }
+        if (staged == null)
+        {
             final Transfer t = engine.claim();
             if (t == null)
             {
@@ -206,6 +238,7 @@ final class G3Transfers
             return false; // ring full: apply on a later call
         }
         writesOutstanding--;
+        writeBlocksOutstanding -= t.count();
         writer.run(BlockEventType.STORED, Tier.G3, 0, ctx.seq.nextTick(), ctx.seq.now());
         final BlockTable lower = g2.table();
         final G3Plan plan = io.plan(t.index());

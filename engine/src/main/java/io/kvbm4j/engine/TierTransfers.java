@@ -95,6 +95,10 @@ final class TierTransfers
             flushStaged();
         }
         drain();
+        if (g3 != null)
+        {
+            g3.flush(); // write-backs applied just now may have made room on the disk for the staged batch
+        }
     }
 
     /** Applies every finished transfer (a few queue polls; no copy, no wait). */
@@ -170,13 +174,27 @@ final class TierTransfers
         }
     }
 
-    /** Submits the staged offload batches (G1→G2, G2→G3), if any. */
+    /** Submits the staged offload batches (G1→G2, G2→G3: that one once the disk has room or it is full), if any. */
     void flushStaged()
     {
         offloads.flush();
         if (g3 != null)
         {
             g3.flush();
+        }
+        if (g4 != null)
+        {
+            g4.flush();
+        }
+    }
+
+    /** Submits every staged offload batch now, whatever it holds (settling, stopping). */
+    void flushAll()
+    {
+        offloads.flush();
+        if (g3 != null)
+        {
+            g3.flushNow();
         }
         if (g4 != null)
         {
@@ -268,12 +286,12 @@ final class TierTransfers
      */
     boolean awaitSettled(final long timeout, final TimeUnit unit)
     {
-        flushStaged();
+        flushAll();
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (true)
         {
             drain();
-            flushStaged(); // applying G1→G2 offloads stages G2→G3 writes
+            flushAll(); // applying G1→G2 offloads stages G2→G3 writes
             if (outstandingUnapplied() == 0)
             {
                 return true;
@@ -306,7 +324,7 @@ final class TierTransfers
             return stoppedCleanly; // a thread abandoned by the first stop may still write memory
         }
         ctx.stopped = true;
-        flushStaged(); // the transfer thread cancels what it has not started
+        flushAll(); // the transfer thread cancels what it has not started
         final boolean ended = engine.stop(timeout, unit);
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (engine.peekCompleted() != null && System.nanoTime() - deadline < 0)

@@ -148,23 +148,73 @@ class G3DepthTest extends EngineFixture
     }
 
     @Test
-    void writeBacksBeyondMaxInFlightMinusOneAreDroppedSoG1G2KeepsAPlace()
+    void writeBacksBeyondTheOutstandingRecordsAndTheOneFillingAreDroppedSoG1G2KeepsAPlace()
     {
-        // K = 2 places: at most one write-back record outstanding; batches of 2 blocks.
+        // K = 2 places: one write-back record outstanding at most, one more filling; batches of 2 blocks.
         final DefaultKvBlockManager m = openInvoked(tiered(16, 8, 32, "transfers.max-in-flight", "2",
             "transfers.batch-blocks", "2"));
-        final BlockIds a = chain(1, 4);
+        final BlockIds a = chain(1, 6);
         G3TransfersTest.storeWithPayloads(m, a, 1);
         final int[] one = new int[1];
         m.match(a, 0, 2, one); // submits the G1→G2 batches
-        m.invokeTransfers(); // the G1→G2 copies
-        m.fill(-1, 0); // applies them: blocks 1-2 go out as one write-back record, blocks 3-4 find the cap
-        assertEquals(4, m.counters().get(Counter.OFFLOADED_BLOCKS));
-        assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "one write-back record outstanding at most");
+        m.invokeTransfers(); // two G1→G2 records (K = 2)
+        m.invokeTransfers(); // the third
+        m.fill(-1, 0); // applies them: blocks 1-2 go out, blocks 3-4 fill the next record, blocks 5-6 find both full
+        assertEquals(6, m.counters().get(Counter.OFFLOADED_BLOCKS));
+        assertEquals(2, m.counters().get(Counter.G3_OFFLOAD_DROPPED),
+            "one write-back record outstanding and one filling at most");
+        assertEquals(4, m.pool(Tier.G2).activeCount(), "the four write-backs still owed pin their G2 blocks");
         settle(m);
-        assertEquals(2, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
-        assertTrue(m.pool(Tier.G3).lookup(a.hi(0), a.lo(0)) >= 0 && m.pool(Tier.G3).lookup(a.hi(1), a.lo(1)) >= 0);
-        assertTrue(m.pool(Tier.G3).lookup(a.hi(2), a.lo(2)) < 0 && m.pool(Tier.G3).lookup(a.hi(3), a.lo(3)) < 0);
+        assertEquals(4, m.counters().get(Counter.G3_OFFLOADED_BLOCKS));
+        for (int i = 0; i < 6; i++)
+        {
+            assertEquals(i < 4, m.pool(Tier.G3).lookup(a.hi(i), a.lo(i)) >= 0, "block " + i + " in G3");
+        }
+        assertEquals(0, m.pool(Tier.G2).activeCount(), "every G2 pin dropped");
+    }
+
+    @Test
+    void whileTheDiskIsBusyWriteBacksGatherIntoOneBatchInsteadOfBeingDropped() throws InterruptedException
+    {
+        // One write-back record may be outstanding (K = 2) and the disk moves one block at a time (queue depth 1):
+        // the first write-back goes out alone at once; the next three, stored one by one while it is held on the
+        // disk, gather in one record that goes out when the first is applied. Sent one block per record, all three
+        // would have found the place taken and been dropped.
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(1, 0, 0, 0);
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(16, 8, 32, "transfers.max-in-flight", "2",
+            "transfers.batch-blocks", "4", "g3.queue-depth", "1"))
+            .g3Io(io -> new FaultySlotIoDouble(io, faults)));
+        final CountDownLatch gate = new CountDownLatch(1);
+        faults.started = new CountDownLatch(1);
+        faults.gate = gate;
+        final int[] one = new int[1];
+        final BlockIds first = chain(1, 1);
+        G3TransfersTest.storeWithPayloads(m, first, 1);
+        m.match(first, 0, 2, one); // submits the G1→G2 batch
+        m.invokeTransfers(); // G1→G2
+        m.match(first, 0, 2, one); // applies it: the write-back is staged and, the disk being idle, submitted
+        m.invokeTransfers(); // the transfer thread hands it to the disk
+        assertTrue(faults.started.await(10, TimeUnit.SECONDS), "the first write held at the disk");
+        for (int k = 0; k < 3; k++)
+        {
+            final BlockIds next = chain(10 + k, 1);
+            G3TransfersTest.storeWithPayloads(m, next, 10 + k);
+            m.match(next, 0, 2, one);
+            m.invokeTransfers();
+            m.match(next, 0, 2, one); // applies the G1→G2 copy: the write-back waits in the filling record
+        }
+        assertEquals(0, m.counters().get(Counter.G3_OFFLOAD_DROPPED), "nothing dropped while the disk was busy");
+        assertEquals(1, faults.running.get(), "only the first write on the disk");
+        faults.gate = null;
+        gate.countDown();
+        settle(m);
+        assertEquals(4, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "all four written");
+        assertEquals(0, m.counters().get(Counter.G3_OFFLOAD_DROPPED));
+        for (int k = 0; k < 3; k++)
+        {
+            final BlockIds next = chain(10 + k, 1);
+            assertTrue(m.pool(Tier.G3).lookup(next.hi(0), next.lo(0)) >= 0, "block " + k + " of the batch in G3");
+        }
         assertEquals(0, m.pool(Tier.G2).activeCount(), "every G2 pin dropped");
     }
 

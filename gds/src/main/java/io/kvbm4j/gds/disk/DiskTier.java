@@ -547,6 +547,17 @@ public final class DiskTier implements AutoCloseable
         return pool.depth();
     }
 
+    /**
+     * Parts the asynchronous path cuts a block of {@code length} bytes into when enough I/O threads are idle
+     * ({@code g3.part-bytes}; 1 when it is 0 or the block is no longer), at most {@link #queueDepth}.
+     */
+    public int partsPerBlock(final long length)
+    {
+        final long partBytes = config.partBytes();
+        final long parts = partBytes == 0 || length <= partBytes ? 1 : (length + partBytes - 1) / partBytes;
+        return (int)Math.min(parts, Math.max(1, queueDepth()));
+    }
+
     private void finish(final DiskIoPool.BlockOp b)
     {
         DiskStatus s = b.status;
