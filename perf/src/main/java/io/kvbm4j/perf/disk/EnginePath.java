@@ -147,58 +147,131 @@ final class EnginePath
     static Result write(final DefaultKvBlockManager m, final long block, final int qd, final Ids ids,
                         final double seconds)
     {
+        final BlockIds chain = new BlockIds(1);
+        final int[] slot = new int[1];
+        final long bytes0 = m.g3Counter(DiskCounter.WRITE_BYTES);
+        final long failed0 = m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS);
+        final Pacer pacer = new Pacer(m, qd);
+        final Map<Long, Long> threads0 = breakdown ? threadCpu() : null;
+        final long cpu0 = DiskBench.processCpuNanos();
+        final long begin = System.nanoTime();
+        final long duration = (long)(seconds * 1e9);
+        long now = begin;
+        while (now - begin < duration)
         {
-            final BlockIds chain = new BlockIds(1);
-            final int[] slot = new int[1];
-            final int window = 2 * qd + 4;
-            final long bytes0 = m.g3Counter(DiskCounter.WRITE_BYTES);
-            final long failed0 = m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS);
-            long stored = 0;
-            final long settled0 = settledWrites(m);
-            final Map<Long, Long> threads0 = breakdown ? threadCpu() : null;
-            final long cpu0 = DiskBench.processCpuNanos();
-            final long begin = System.nanoTime();
-            final long duration = (long)(seconds * 1e9);
-            long lastProgress = begin;
-            long lastSettled = settled0;
-            long now = begin;
-            while (now - begin < duration)
+            pacer.step(chain, slot, ids, now);
+            now = System.nanoTime();
+        }
+        m.awaitTransfers(60, TimeUnit.SECONDS);
+        final long end = System.nanoTime();
+        final long cpu = DiskBench.processCpuNanos() - cpu0;
+        final double moved = m.g3Counter(DiskCounter.WRITE_BYTES) - bytes0;
+        printBreakdown("write " + block + " QD " + qd, threads0, moved);
+        System.out.println(pacer.summary("write " + size(block) + " QD " + qd));
+        return new Result(moved / (1 << 20) / ((end - begin) / 1e9), cpu / 1e9 / (moved / (1L << 30)),
+            m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS) - failed0);
+    }
+
+    private static String size(final long block)
+    {
+        return block % (1 << 20) == 0 ? (block >> 20) + "M" : (block >> 10) + "K";
+    }
+
+    /**
+     * The storing serving thread of the write phase, paced the way a serving loop that wants every block on
+     * disk would be: at most {@code 2 × QD + 8} blocks between their release and their G3 outcome, and after
+     * a write-back the manager dropped (its write-back records all out: {@code G3_OFFLOAD_DROPPED}) no new
+     * block until a G3 write settles. Without the second rule a drop settles at once and frees a place in the
+     * window, so the thread stores as fast as G1→G2 copies go and the engine drops most of them: that measures
+     * the drop path, not the disk. A stall guard stores one more block when nothing settled for 20 ms.
+     */
+    static final class Pacer
+    {
+        private final DefaultKvBlockManager m;
+        private final int window;
+        private final long settled0;
+        private final long dropped0;
+        private final long evicted0;
+        private long stored;
+        private long lastSettled;
+        private long lastProgress;
+        private long lastDropped;
+        /** G3 writes settled when the last drop was seen: no store until more have. */
+        private long holdUntilWritten = -1;
+        private long stalls;
+
+        Pacer(final DefaultKvBlockManager m, final int qd)
+        {
+            this.m = m;
+            this.window = 2 * qd + 8;
+            this.settled0 = settledWrites(m);
+            this.lastSettled = settled0;
+            this.dropped0 = dropped(m);
+            this.lastDropped = dropped0;
+            this.evicted0 = m.counters().get(Counter.G3_EVICTED_BLOCKS);
+            this.lastProgress = System.nanoTime();
+        }
+
+        private static long dropped(final DefaultKvBlockManager m)
+        {
+            return m.counters().get(Counter.G3_OFFLOAD_DROPPED) + m.counters().get(Counter.OFFLOAD_DROPPED);
+        }
+
+        private static long written(final DefaultKvBlockManager m)
+        {
+            return m.counters().get(Counter.G3_OFFLOADED_BLOCKS) + m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS);
+        }
+
+        long stored()
+        {
+            return stored;
+        }
+
+        /** Stores one block if the window and the drop rule allow, else drives the manager and parks briefly. */
+        void step(final BlockIds chain, final int[] slot, final Ids ids, final long now)
+        {
+            final long settled = settledWrites(m);
+            if (settled != lastSettled)
             {
-                final long settled = settledWrites(m);
-                if (settled != lastSettled)
-                {
-                    lastSettled = settled;
-                    lastProgress = now;
-                }
-                // Keep a window of blocks between release and their G3 outcome (a stall guard lets one more in
-                // if nothing settles for 20 ms: a block dropped without a counter must not stop the run).
-                if (stored - (settled - settled0) < window || now - lastProgress > 20_000_000)
-                {
-                    if (store(m, chain, slot, ids.next))
-                    {
-                        ids.next++;
-                        stored++;
-                        lastProgress = now;
-                    }
-                    else
-                    {
-                        LockSupport.parkNanos(IDLE_NANOS);
-                    }
-                }
-                else
-                {
-                    m.match(chain, 0, 0, slot); // applies finished transfers, flushes the staged write-back batch
-                    LockSupport.parkNanos(IDLE_NANOS);
-                }
-                now = System.nanoTime();
+                lastSettled = settled;
+                lastProgress = now;
             }
-            m.awaitTransfers(60, TimeUnit.SECONDS);
-            final long end = System.nanoTime();
-            final long cpu = DiskBench.processCpuNanos() - cpu0;
-            final double moved = m.g3Counter(DiskCounter.WRITE_BYTES) - bytes0;
-            printBreakdown("write " + block + " QD " + qd, threads0, moved);
-            return new Result(moved / (1 << 20) / ((end - begin) / 1e9), cpu / 1e9 / (moved / (1L << 30)),
-                m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS) - failed0);
+            final long dropped = dropped(m);
+            if (dropped != lastDropped)
+            {
+                lastDropped = dropped;
+                holdUntilWritten = written(m);
+            }
+            final boolean held = stored - (settled - settled0) >= window ||
+                (holdUntilWritten >= 0 && written(m) <= holdUntilWritten);
+            if (held && now - lastProgress <= 20_000_000)
+            {
+                m.match(chain, 0, 0, slot); // applies finished transfers, submits the staged write-back batch
+                LockSupport.parkNanos(IDLE_NANOS);
+                return;
+            }
+            if (held)
+            {
+                stalls++;
+            }
+            holdUntilWritten = -1;
+            if (store(m, chain, slot, ids.next))
+            {
+                ids.next++;
+                stored++;
+                lastProgress = now;
+            }
+            else
+            {
+                LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+
+        String summary(final String what)
+        {
+            return String.format(Locale.ROOT, "# engine %s: %d blocks stored, %d dropped by the manager, %d G3 evictions, " +
+                "%d stall-guard stores", what, stored, dropped(m) - dropped0,
+                m.counters().get(Counter.G3_EVICTED_BLOCKS) - evicted0, stalls);
         }
     }
 
@@ -210,24 +283,10 @@ final class EnginePath
         {
             final BlockIds chain = new BlockIds(1);
             final int[] slot = new int[1];
-            final long settled0 = settledWrites(m);
-            long stored = 0;
-            while (m.pool(Tier.G3).freeCount() > 0 || stored < 1)
+            final Pacer pacer = new Pacer(m, qd);
+            while (m.pool(Tier.G3).freeCount() > 0 && pacer.stored() <= 4L * slots) // 4 × slots: writes that never land
             {
-                if (stored - (settledWrites(m) - settled0) < 2 * qd + 4 && store(m, chain, slot, ids.next))
-                {
-                    ids.next++;
-                    stored++;
-                }
-                else
-                {
-                    m.match(chain, 0, 0, slot);
-                    LockSupport.parkNanos(IDLE_NANOS);
-                }
-                if (stored > 4L * slots)
-                {
-                    break; // G3 never fills (writes dropped): read what is there
-                }
+                pacer.step(chain, slot, ids, System.nanoTime());
             }
             m.awaitTransfers(60, TimeUnit.SECONDS);
         }
