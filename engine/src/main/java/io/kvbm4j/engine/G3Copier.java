@@ -200,8 +200,11 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
     {
         final long tag = ((long)t.index() << 32) | i;
         final boolean write = t.destination() == g3;
+        // A write carries the block's own checksum (verified against the G2 copy in copy()) into the slot's
+        // header, so a read of it hands that checksum back and nobody hashes the payload for it again.
         final DiskStatus s = write ?
-            disk.submitWrite(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.srcSlot(i)), payloadBytes, tag) :
+            disk.submitWrite(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.srcSlot(i)), payloadBytes,
+                checksumReads ? t.checksum(i) : 0, tag) :
             disk.submitRead(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.dstSlot(i)), readCapacity, tag);
         switch (s)
         {
@@ -228,7 +231,7 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
 
     /** A finished disk I/O (called from {@link DiskTier#pollCompletions} on this thread). */
     @Override
-    public void onComplete(final long tag, final boolean write, final DiskStatus status)
+    public void onComplete(final long tag, final boolean write, final DiskStatus status, final long callerChecksum)
     {
         final G3Plan plan = plans[(int)(tag >>> 32)];
         final int i = (int)tag;
@@ -239,9 +242,12 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
         {
             if (!write && checksumReads)
             {
-                // The disk tier verified the payload against its header; this is the G2 copy's own checksum,
-                // taken here so the serving thread never hashes a payload.
-                plan.checksum[i] = PayloadChecksum.of(g2.address(t.dstSlot(i)), payloadBytes);
+                // The disk tier verified the payload against its header's payload checksum, so these are the
+                // bytes that were written, and the block's checksum written with them (verified against those
+                // bytes before the write) is theirs. Only a slot written without one (format 2, or verify-g2
+                // off then) is hashed here, on this thread, so the serving thread never hashes a payload.
+                plan.checksum[i] = callerChecksum != 0 ? callerChecksum :
+                    PayloadChecksum.of(g2.address(t.dstSlot(i)), payloadBytes);
             }
             else
             {

@@ -11,6 +11,8 @@ public interface DiskCompletionHandler
      * @param tag    what the caller passed to {@code submitWrite}/{@code submitRead}
      * @param write  true for a write, false for a read
      * @param status the outcome (see {@link DiskTier#pollCompletions})
+     * @param callerChecksum a read completing OK: the caller checksum its write stored (0 when none was given,
+     *                       or the slot is in the format 2 layout); otherwise 0
      */
-    void onComplete(long tag, boolean write, DiskStatus status);
+    void onComplete(long tag, boolean write, DiskStatus status, long callerChecksum);
 }

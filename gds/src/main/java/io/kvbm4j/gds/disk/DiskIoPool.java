@@ -62,6 +62,8 @@ final class DiskIoPool implements AutoCloseable
         boolean headerMatches;
         /** Reads: the payload checksum the header holds (set by part 0's worker). */
         long expectedSum;
+        /** Writes: the caller checksum to put in the header; reads: the one the header holds (part 0's worker). */
+        long callerSum;
     }
 
     /** An I/O thread and its part of a block. Part fields are written by the owner before {@link #task} is set. */
@@ -131,7 +133,8 @@ final class DiskIoPool implements AutoCloseable
             {
                 LockSupport.park(this);
             }
-            SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.sum.get(), b.generation);
+            SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.sum.get(), b.generation,
+                b.callerSum);
             return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
         }
 
@@ -150,6 +153,7 @@ final class DiskIoPool implements AutoCloseable
                         SlotHeaderLayout.salt(h) == b.salt && SlotHeaderLayout.length(h) == b.length &&
                         SlotHeaderLayout.generation(h) == b.generation;
                     b.expectedSum = SlotHeaderLayout.payloadChecksum(h);
+                    b.callerSum = SlotHeaderLayout.callerChecksum(h);
                 }
             }
             else
@@ -218,7 +222,7 @@ final class DiskIoPool implements AutoCloseable
      * there are idle workers (at least one must be idle: {@link #canSubmit}). Owner only.
      */
     void dispatch(final boolean write, final int slot, final long idHi, final long idLo, final long salt,
-                  final long length, final long generation, final long buffer, final long tag)
+                  final long length, final long generation, final long buffer, final long callerSum, final long tag)
     {
         final BlockOp b = freeOps[--freeOpsTop];
         b.write = write;
@@ -233,6 +237,7 @@ final class DiskIoPool implements AutoCloseable
         b.status = DiskStatus.OK;
         b.headerMatches = false;
         b.expectedSum = 0;
+        b.callerSum = write ? callerSum : 0;
         b.sum.set(0);
         long wanted = partBytes == 0 || length <= partBytes ? 1 : (length + partBytes - 1) / partBytes;
         wanted = Math.min(wanted, idleTop);

@@ -454,6 +454,17 @@ public final class DiskTier implements AutoCloseable
     public DiskStatus submitWrite(final long idHi, final long idLo, final long saltId, final long src, final long length,
                                   final long tag)
     {
+        return submitWrite(idHi, idLo, saltId, src, length, 0, tag);
+    }
+
+    /**
+     * {@link #submitWrite(long, long, long, long, long, long)} with the caller's own checksum of the payload,
+     * kept in the slot's header and handed back by every verified read of it ({@link SlotHeaderLayout}, "Caller
+     * checksum"); 0 for none. The tier neither computes nor checks it.
+     */
+    public DiskStatus submitWrite(final long idHi, final long idLo, final long saltId, final long src, final long length,
+                                  final long callerChecksum, final long tag)
+    {
         assert isOwner() : "G3 tier used from " + Thread.currentThread().getName();
         if (find(idHi, idLo) >= 0)
         {
@@ -473,7 +484,7 @@ public final class DiskTier implements AutoCloseable
         {
             return DiskStatus.NO_SLOT;
         }
-        pool.dispatch(true, slot, idHi, idLo, saltId, length, newGeneration(), src, tag);
+        pool.dispatch(true, slot, idHi, idLo, saltId, length, newGeneration(), src, callerChecksum, tag);
         return DiskStatus.SUBMITTED;
     }
 
@@ -510,7 +521,7 @@ public final class DiskTier implements AutoCloseable
             return DiskStatus.BUSY;
         }
         pins[slot]++;
-        pool.dispatch(false, slot, idHi, idLo, saltId, length[slot], generation[slot], dst, tag);
+        pool.dispatch(false, slot, idHi, idLo, saltId, length[slot], generation[slot], dst, 0, tag);
         return DiskStatus.SUBMITTED;
     }
 
@@ -612,7 +623,7 @@ public final class DiskTier implements AutoCloseable
                 freeStack[freeTop++] = slot;
             }
         }
-        handler.onComplete(b.tag, b.write, s);
+        handler.onComplete(b.tag, b.write, s, !b.write && s == DiskStatus.OK ? b.callerSum : 0);
     }
 
     /** Offset of a slot in the file. */

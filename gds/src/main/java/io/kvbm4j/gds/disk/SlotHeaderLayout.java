@@ -16,16 +16,17 @@ import net.openhft.hashing.LongHashFunction;
  *  | offset | field (little endian)                                                |
  *  +--------+----------------------------------------------------------------------+
  *  |   0    | magic              u64  "KVBM4jG3"                                   |
- *  |   8    | format version     u32  2                                            |
- *  |  12    | header bytes       u32  72 (bytes covered by the header checksum + 8) |
+ *  |   8    | format version     u32  3                                            |
+ *  |  12    | header bytes       u32  80 (bytes covered by the header checksum + 8) |
  *  |  16    | block id hi        u64                                               |
  *  |  24    | block id lo        u64                                               |
  *  |  32    | salt id            u64                                               |
  *  |  40    | payload length     u64  bytes, <= maxPayload                         |
  *  |  48    | payload checksum   u64  chunked XXH3-64 of the payload ({@link #payloadSum}) |
  *  |  56    | write generation   u64  tier-wide, increasing; newest copy wins      |
- *  |  64    | header checksum    u64  XXH3-64 of bytes 0..63                       |
- *  |  72    | zero up to 4096                                                      |
+ *  |  64    | caller checksum    u64  the caller's own checksum of the payload, 0: none |
+ *  |  72    | header checksum    u64  XXH3-64 of bytes 0..71                       |
+ *  |  80    | zero up to 4096                                                      |
  *  +--------+----------------------------------------------------------------------+
  *  | 4096   | payload, then zero/stale bytes up to the stride                      |
  *  +--------+----------------------------------------------------------------------+
@@ -42,11 +43,23 @@ import net.openhft.hashing.LongHashFunction;
  * ({@link #partSum}). Version 1 (one XXH3-64 over the whole payload) could only be taken serially; its
  * slots read as broken and are misses. The chunk size is part of the format, not of the
  * configuration, so any {@code g3.part-bytes} reads any slot.
+ *
+ * <p>Caller checksum (format version 3): a checksum the caller already holds for the payload (the engine's
+ * XXH3-64 of the whole block, {@code PayloadChecksum}, taken from G1 when the block went down to G2), kept
+ * under the header checksum and handed back with a verified read, so neither side hashes the payload again
+ * for it: a write need not re-hash its source to know what it wrote, a read need not hash what it read to
+ * give it the caller's checksum. The tier never interprets it; the payload checksum alone decides whether a
+ * read is valid. A caller that checks its own checksum downstream (the engine verifies every G2→G1 copy
+ * against it) also catches a source that was already bad when written. Format 2 slots (header bytes 72,
+ * header checksum at 64, no caller checksum) still read, with caller checksum 0: a tier written by an
+ * earlier version stays warm.
  */
 public final class SlotHeaderLayout
 {
     public static final long MAGIC = 0x3347_6a34_4d42_564bL; // "KVBM4jG3" read little endian
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
+    /** The previous format: read (caller checksum 0), never written. */
+    public static final int FORMAT_VERSION_2 = 2;
     /** Bytes per checksum chunk (format constant, see the class note). */
     public static final long CHECKSUM_CHUNK = 1L << 20;
     private static final long CHUNK_MIX = 0x9E37_79B9_7F4A_7C15L;
@@ -61,8 +74,12 @@ public final class SlotHeaderLayout
     public static final int LENGTH_OFFSET = 40;
     public static final int CHECKSUM_OFFSET = 48;
     public static final int GENERATION_OFFSET = 56;
-    public static final int HEADER_CHECKSUM_OFFSET = 64;
-    public static final int HEADER_BYTES = 72;
+    public static final int CALLER_CHECKSUM_OFFSET = 64;
+    public static final int HEADER_CHECKSUM_OFFSET = 72;
+    public static final int HEADER_BYTES = 80;
+    /** Format 2: header checksum at 64 over bytes 0..63, header bytes 72. */
+    public static final int HEADER_CHECKSUM_OFFSET_2 = 64;
+    public static final int HEADER_BYTES_2 = 72;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final LongHashFunction XXH3 = LongHashFunction.xx3();
@@ -123,9 +140,17 @@ public final class SlotHeaderLayout
         return h;
     }
 
-    /** Writes a complete header (and its checksum) into {@code h}; bytes 72..4095 must already be zero. */
+    /** Writes a complete header without a caller checksum (0); bytes 80..4095 must already be zero. */
     public static void encode(final UnsafeBuffer h, final long idHi, final long idLo, final long salt,
                               final long length, final long payloadChecksum, final long generation)
+    {
+        encode(h, idHi, idLo, salt, length, payloadChecksum, generation, 0);
+    }
+
+    /** Writes a complete header (and its checksum) into {@code h}; bytes 80..4095 must already be zero. */
+    public static void encode(final UnsafeBuffer h, final long idHi, final long idLo, final long salt,
+                              final long length, final long payloadChecksum, final long generation,
+                              final long callerChecksum)
     {
         h.putLong(MAGIC_OFFSET, MAGIC, LE);
         h.putInt(VERSION_OFFSET, FORMAT_VERSION, LE);
@@ -136,6 +161,7 @@ public final class SlotHeaderLayout
         h.putLong(LENGTH_OFFSET, length, LE);
         h.putLong(CHECKSUM_OFFSET, payloadChecksum, LE);
         h.putLong(GENERATION_OFFSET, generation, LE);
+        h.putLong(CALLER_CHECKSUM_OFFSET, callerChecksum, LE);
         h.putLong(HEADER_CHECKSUM_OFFSET, checksum(h.addressOffset(), HEADER_CHECKSUM_OFFSET), LE);
     }
 
@@ -157,9 +183,11 @@ public final class SlotHeaderLayout
         {
             return EMPTY;
         }
-        if (magic != MAGIC || h.getInt(VERSION_OFFSET, LE) != FORMAT_VERSION ||
-            h.getInt(HEADER_BYTES_OFFSET, LE) != HEADER_BYTES ||
-            h.getLong(HEADER_CHECKSUM_OFFSET, LE) != checksum(h.addressOffset(), HEADER_CHECKSUM_OFFSET))
+        final int version = h.getInt(VERSION_OFFSET, LE);
+        final int sumAt = version == FORMAT_VERSION ? HEADER_CHECKSUM_OFFSET :
+            version == FORMAT_VERSION_2 ? HEADER_CHECKSUM_OFFSET_2 : -1;
+        if (magic != MAGIC || sumAt < 0 || h.getInt(HEADER_BYTES_OFFSET, LE) != sumAt + 8 ||
+            h.getLong(sumAt, LE) != checksum(h.addressOffset(), sumAt))
         {
             return BROKEN;
         }
@@ -195,5 +223,11 @@ public final class SlotHeaderLayout
     public static long generation(final UnsafeBuffer h)
     {
         return h.getLong(GENERATION_OFFSET, LE);
+    }
+
+    /** The caller checksum of a {@link #VALID} header: 0 when none was given, or in a format 2 header. */
+    public static long callerChecksum(final UnsafeBuffer h)
+    {
+        return h.getInt(VERSION_OFFSET, LE) == FORMAT_VERSION ? h.getLong(CALLER_CHECKSUM_OFFSET, LE) : 0;
     }
 }

@@ -70,12 +70,17 @@ class DiskTierAsyncTest
     {
         final DiskStatus[] writes = new DiskStatus[4096];
         final DiskStatus[] reads = new DiskStatus[4096];
+        final long[] callerChecksums = new long[4096];
         int completed;
 
         @Override
-        public void onComplete(final long tag, final boolean write, final DiskStatus status)
+        public void onComplete(final long tag, final boolean write, final DiskStatus status, final long callerChecksum)
         {
             (write ? writes : reads)[(int)tag & 0xFFFF] = status;
+            if (!write)
+            {
+                callerChecksums[(int)tag & 0xFFFF] = callerChecksum;
+            }
             completed++;
         }
     }
@@ -378,6 +383,78 @@ class DiskTierAsyncTest
         assertTrue(part.getMessage().startsWith("g3.part-bytes"), part.getMessage());
         assertEquals(16, DiskTierConfig.fromMap(java.util.Map.of("g3.root", root.toString(), "g3.slot-count", "4",
             "g3.max-payload-bytes", "4096", "g3.queue-depth", "16")).queueDepth());
+    }
+
+    @Test
+    void aVerifiedReadHandsBackTheCallerChecksumItsWriteStoredAndAFormat2SlotStillReadsWithNone() throws Exception
+    {
+        final long callerSum = 0x0123_4567_89AB_CDEFL;
+        try (DiskTier tier = DiskTier.open(config(8, 4)))
+        {
+            final Recorder r = new Recorder();
+            for (int i = 1; i <= 2; i++)
+            {
+                Blocks.fill(buffers[i].newBuffer(), i, length(i));
+            }
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(1), Blocks.idLo(1), Blocks.SALT,
+                buffers[1].address(), length(1), callerSum, 1));
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(2), Blocks.idLo(2), Blocks.SALT,
+                buffers[2].address(), length(2), 2));
+            drain(tier, r, 2);
+            final Recorder rr = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 1, buffers[3]));
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 2, buffers[4]));
+            drain(tier, rr, 2);
+            assertEquals(DiskStatus.OK, rr.reads[1]);
+            assertEquals(DiskStatus.OK, rr.reads[2]);
+            assertEquals(callerSum, rr.callerChecksums[1], "the checksum the write was given comes back");
+            assertEquals(0, rr.callerChecksums[2], "a write without one reads back with none");
+        }
+        // Rewrite block 1's header in the previous layout (format 2: header checksum at 64 over bytes 0..63,
+        // 72 header bytes, no caller checksum), as a tier of the previous version left it.
+        final Path file = root.resolve("g3").resolve("g3-slots.dat");
+        final long stride = DiskTier.strideOf(MAX);
+        boolean rewritten = false;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE))
+        {
+            final java.nio.ByteBuffer h = java.nio.ByteBuffer.allocateDirect(SlotHeaderLayout.HEADER_BLOCK)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (long off = 0; off + SlotHeaderLayout.HEADER_BLOCK <= ch.size() && !rewritten; off += stride)
+            {
+                h.clear();
+                ch.read(h, off);
+                final UnsafeBuffer u = new UnsafeBuffer(h);
+                if (u.getLong(SlotHeaderLayout.MAGIC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) != SlotHeaderLayout.MAGIC ||
+                    SlotHeaderLayout.idLo(u) != Blocks.idLo(1) || SlotHeaderLayout.idHi(u) != Blocks.idHi(1))
+                {
+                    continue;
+                }
+                assertEquals(callerSum, SlotHeaderLayout.callerChecksum(u), "format 3 keeps the caller checksum");
+                u.putInt(SlotHeaderLayout.VERSION_OFFSET, SlotHeaderLayout.FORMAT_VERSION_2, java.nio.ByteOrder.LITTLE_ENDIAN);
+                u.putInt(SlotHeaderLayout.HEADER_BYTES_OFFSET, SlotHeaderLayout.HEADER_BYTES_2, java.nio.ByteOrder.LITTLE_ENDIAN);
+                u.putLong(SlotHeaderLayout.HEADER_CHECKSUM_OFFSET, 0, java.nio.ByteOrder.LITTLE_ENDIAN);
+                u.putLong(SlotHeaderLayout.HEADER_CHECKSUM_OFFSET_2,
+                    SlotHeaderLayout.checksum(u.addressOffset(), SlotHeaderLayout.HEADER_CHECKSUM_OFFSET_2),
+                    java.nio.ByteOrder.LITTLE_ENDIAN);
+                h.clear();
+                ch.write(h, off);
+                ch.force(true);
+                rewritten = true;
+            }
+        }
+        assertTrue(rewritten, "block 1's slot found in the file");
+        try (DiskTier tier = DiskTier.open(config(8, 4)))
+        {
+            assertTrue(tier.contains(Blocks.idHi(1), Blocks.idLo(1)), "a format 2 slot is restored at open");
+            final Recorder rr = new Recorder();
+            rr.callerChecksums[1] = -1;
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 1, buffers[5]));
+            drain(tier, rr, 1);
+            assertEquals(DiskStatus.OK, rr.reads[1], "a format 2 slot still reads");
+            assertEquals(0, rr.callerChecksums[1], "with no caller checksum");
+            assertTrue(Blocks.matches(buffers[5].newBuffer(), 1, length(1), scratch.newBuffer()), "its own bytes");
+        }
     }
 
     @Test

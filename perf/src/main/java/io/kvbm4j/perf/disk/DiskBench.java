@@ -182,6 +182,9 @@ public final class DiskBench
             }
             final int ids = (int)Math.max(16, regionMiB * (1L << 20) / DiskTier.strideOf(block));
             final long regionBytes = ids * DiskTier.strideOf(block);
+            // The engine's G3 holds at least twice the blocks its write phase keeps between release and their G3
+            // outcome (EnginePath.Pacer), so a write-back never finds G3 full of blocks still being written.
+            final int engineSlots = Math.max(ids, 2 * EnginePath.window(maxQd) + 8);
             if (haveFio)
             {
                 fioLayout(fio, dir, block, regionBytes);
@@ -190,7 +193,7 @@ public final class DiskBench
             {
                 if (engineHere && "read".equals(w))
                 {
-                    EnginePath.fill(engineRoot, block, 4, partMiB << 20, ids, engineIds); // untimed: G3 full
+                    EnginePath.fill(engineRoot, block, 4, partMiB << 20, engineSlots, engineIds); // untimed: G3 full
                 }
                 for (final String q : depths.split(","))
                 {
@@ -208,7 +211,7 @@ public final class DiskBench
                     try (DiskTier tier = DiskTier.open(config);
                          HostSlotMemory g2 = new HostSlotMemory(Math.max(qd, maxQd), block);
                          DefaultKvBlockManager manager = engineHere ?
-                             EnginePath.openFor(engineRoot, block, qd, partBytes, ids, "write".equals(w)) : null)
+                             EnginePath.openFor(engineRoot, block, qd, partBytes, engineSlots, "write".equals(w)) : null)
                     {
                         if (!tier.directIo())
                         {
@@ -227,7 +230,7 @@ public final class DiskBench
                             {
                                 final EnginePath.Result e = "write".equals(w) ?
                                     EnginePath.write(manager, block, qd, engineIds, seconds) :
-                                    EnginePath.read(manager, block, qd, ids, engineIds, seconds);
+                                    EnginePath.read(manager, block, qd, engineSlots, engineIds, seconds);
                                 engine[r] = new Run(e.mibs(), e.cpuPerGib());
                                 engineFailures[0] += e.failures();
                             }
@@ -415,7 +418,7 @@ public final class DiskBench
     private static void fill(final DiskTier tier, final HostSlotMemory g2, final long block, final int ids)
     {
         final long[] done = new long[1];
-        final DiskCompletionHandler h = (tag, write, status) -> done[0]++;
+        final DiskCompletionHandler h = (tag, write, status, callerChecksum) -> done[0]++;
         int next = 0;
         while (done[0] < ids)
         {
@@ -457,7 +460,7 @@ public final class DiskBench
         }
 
         @Override
-        public void onComplete(final long tag, final boolean write, final DiskStatus status)
+        public void onComplete(final long tag, final boolean write, final DiskStatus status, final long callerChecksum)
         {
             freeBuffers[freeTop++] = (int)tag;
             if (status == DiskStatus.OK || status == DiskStatus.ALREADY_PRESENT)

@@ -51,6 +51,8 @@ final class EnginePath
     private static final long TOKEN_BYTES = 128 << 10;
     private static final long HI = 0x4733_4547L << 32;
     private static final long IDLE_NANOS = 50_000;
+    /** The pacer's stall guard: longer than a batch of 8 MiB blocks takes at QD 1 (a record settles whole). */
+    private static final long STALL_NANOS = 250_000_000;
 
     /** MiB/s, CPU s/GiB, failures. */
     record Result(double mibs, double cpuPerGib, long failures)
@@ -112,8 +114,10 @@ final class EnginePath
     {
         final int parts = (int)Math.max(1, partBytes == 0 ? 1 : (block + partBytes - 1) / partBytes);
         // Reads: G1 and G2 hold fewer blocks than the cycle of ids, so every onboard misses them.
-        final int g1 = write ? 2 * qd + 8 : qd + 4;
-        final int g2 = write ? 2 * qd + 8 : qd + 4;
+        // Writes: room for the pacer's window (2 × QD + 8 blocks between release and their G3 outcome, each
+        // pinned in G2 until then) plus a batch filling, so a G1→G2 offload never finds G2 full of pins.
+        final int g1 = write ? 2 * qd + 16 : qd + 4;
+        final int g2 = write ? 2 * qd + 16 : qd + 4;
         final Map<String, String> o = new HashMap<>();
         o.put("model", "llama-3.1-8b");
         o.put("block-tokens", Long.toString(block / TOKEN_BYTES));
@@ -172,6 +176,12 @@ final class EnginePath
             m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS) - failed0);
     }
 
+    /** Blocks the write phase keeps between their release and their G3 outcome at queue depth {@code qd}. */
+    static int window(final int qd)
+    {
+        return 2 * qd + 8;
+    }
+
     private static String size(final long block)
     {
         return block % (1 << 20) == 0 ? (block >> 20) + "M" : (block >> 10) + "K";
@@ -183,7 +193,7 @@ final class EnginePath
      * a write-back the manager dropped (its write-back records all out: {@code G3_OFFLOAD_DROPPED}) no new
      * block until a G3 write settles. Without the second rule a drop settles at once and frees a place in the
      * window, so the thread stores as fast as G1→G2 copies go and the engine drops most of them: that measures
-     * the drop path, not the disk. A stall guard stores one more block when nothing settled for 20 ms.
+     * the drop path, not the disk. A stall guard stores one more block when nothing settled for 250 ms.
      */
     static final class Pacer
     {
@@ -191,6 +201,7 @@ final class EnginePath
         private final int window;
         private final long settled0;
         private final long dropped0;
+        private final long g1g2Dropped0;
         private final long evicted0;
         private long stored;
         private long lastSettled;
@@ -203,10 +214,11 @@ final class EnginePath
         Pacer(final DefaultKvBlockManager m, final int qd)
         {
             this.m = m;
-            this.window = 2 * qd + 8;
+            this.window = window(qd);
             this.settled0 = settledWrites(m);
             this.lastSettled = settled0;
             this.dropped0 = dropped(m);
+            this.g1g2Dropped0 = m.counters().get(Counter.OFFLOAD_DROPPED);
             this.lastDropped = dropped0;
             this.evicted0 = m.counters().get(Counter.G3_EVICTED_BLOCKS);
             this.lastProgress = System.nanoTime();
@@ -244,7 +256,7 @@ final class EnginePath
             }
             final boolean held = stored - (settled - settled0) >= window ||
                 (holdUntilWritten >= 0 && written(m) <= holdUntilWritten);
-            if (held && now - lastProgress <= 20_000_000)
+            if (held && now - lastProgress <= STALL_NANOS)
             {
                 m.match(chain, 0, 0, slot); // applies finished transfers, submits the staged write-back batch
                 LockSupport.parkNanos(IDLE_NANOS);
@@ -269,8 +281,9 @@ final class EnginePath
 
         String summary(final String what)
         {
-            return String.format(Locale.ROOT, "# engine %s: %d blocks stored, %d dropped by the manager, %d G3 evictions, " +
-                "%d stall-guard stores", what, stored, dropped(m) - dropped0,
+            return String.format(Locale.ROOT, "# engine %s: %d blocks stored, %d dropped by the manager (%d G1→G2), " +
+                "%d G3 evictions, %d stall-guard stores", what, stored, dropped(m) - dropped0,
+                m.counters().get(Counter.OFFLOAD_DROPPED) - g1g2Dropped0,
                 m.counters().get(Counter.G3_EVICTED_BLOCKS) - evicted0, stalls);
         }
     }
