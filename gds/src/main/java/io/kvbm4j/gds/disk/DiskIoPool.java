@@ -64,6 +64,11 @@ final class DiskIoPool implements AutoCloseable
         long expectedSum;
         /** Writes: the caller checksum to put in the header; reads: the one the header holds (part 0's worker). */
         long callerSum;
+        /**
+         * Writes: the caller checksum (XXH3-64 of the whole payload) is the payload checksum, nothing is hashed
+         * (one part only); reads: the header says so (part 0's worker hashes the whole payload).
+         */
+        boolean wholeSum;
     }
 
     /** An I/O thread and its part of a block. Part fields are written by the owner before {@link #task} is set. */
@@ -120,6 +125,12 @@ final class DiskIoPool implements AutoCloseable
         private DiskStatus write(final BlockOp b)
         {
             final long aligned = SlotHeaderLayout.alignUp(partLength);
+            if (b.wholeSum) // one part, its checksum known to the caller: header + payload at once, no hashing
+            {
+                SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.callerSum, b.generation,
+                    b.callerSum, SlotHeaderLayout.WHOLE_PAYLOAD_SUM);
+                return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
+            }
             b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
             if (b.hashesLeft.decrementAndGet() == 0 && part != 0)
             {
@@ -134,7 +145,7 @@ final class DiskIoPool implements AutoCloseable
                 LockSupport.park(this);
             }
             SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.sum.get(), b.generation,
-                b.callerSum);
+                b.callerSum, 0);
             return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
         }
 
@@ -154,6 +165,19 @@ final class DiskIoPool implements AutoCloseable
                         SlotHeaderLayout.generation(h) == b.generation;
                     b.expectedSum = SlotHeaderLayout.payloadChecksum(h);
                     b.callerSum = SlotHeaderLayout.callerChecksum(h);
+                    b.wholeSum = b.headerMatches && SlotHeaderLayout.wholePayloadSum(h);
+                }
+                if (s == DiskStatus.OK && b.wholeSum)
+                {
+                    // One XXH3-64 over the whole payload, once every other part landed (their chunk sums, if
+                    // any, are replaced: they hashed before anyone knew the header's kind).
+                    b.hashesLeft.decrementAndGet();
+                    while (b.hashesLeft.get() != 0) // acquire: the other parts' bytes and sums are in
+                    {
+                        LockSupport.park(this);
+                    }
+                    b.sum.set(SlotHeaderLayout.payloadSumFor(h(), b.buffer, b.length));
+                    return s;
                 }
             }
             else
@@ -164,7 +188,16 @@ final class DiskIoPool implements AutoCloseable
             {
                 b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
             }
+            if (b.hashesLeft.decrementAndGet() == 0 && part != 0)
+            {
+                LockSupport.unpark(b.headerThread); // part 0 may be waiting to hash the whole payload
+            }
             return s;
+        }
+
+        private UnsafeBuffer h()
+        {
+            return io.header();
         }
     }
 
@@ -238,6 +271,7 @@ final class DiskIoPool implements AutoCloseable
         b.headerMatches = false;
         b.expectedSum = 0;
         b.callerSum = write ? callerSum : 0;
+        b.wholeSum = false;
         b.sum.set(0);
         long wanted = partBytes == 0 || length <= partBytes ? 1 : (length + partBytes - 1) / partBytes;
         wanted = Math.min(wanted, idleTop);
@@ -247,6 +281,7 @@ final class DiskIoPool implements AutoCloseable
         final int parts = partLength == 0 ? 1 : (int)((length + partLength - 1) / partLength);
         b.pendingParts = parts;
         b.hashesLeft.set(parts);
+        b.wholeSum = write && callerSum != 0 && parts == 1;
         final Worker head = idle[idleTop - 1];
         b.headerThread = head.thread; // volatile: before any part can unpark it
         for (int p = 0; p < parts; p++)

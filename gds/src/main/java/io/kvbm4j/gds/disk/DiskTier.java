@@ -769,7 +769,7 @@ public final class DiskTier implements AutoCloseable
             SlotHeaderLayout.idHi(h) != idHi || SlotHeaderLayout.idLo(h) != idLo ||
             SlotHeaderLayout.salt(h) != saltId || SlotHeaderLayout.length(h) != length ||
             (gen >= 0 && SlotHeaderLayout.generation(h) != gen) ||
-            SlotHeaderLayout.payloadChecksum(h) != SlotHeaderLayout.payloadSum(dst, length))
+            SlotHeaderLayout.payloadChecksum(h) != SlotHeaderLayout.payloadSumFor(h, dst, length))
         {
             count(DiskCounter.CORRUPT_SLOTS);
             return DiskStatus.CORRUPT;

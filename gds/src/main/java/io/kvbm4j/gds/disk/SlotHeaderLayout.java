@@ -17,7 +17,7 @@ import net.openhft.hashing.LongHashFunction;
  *  +--------+----------------------------------------------------------------------+
  *  |   0    | magic              u64  "KVBM4jG3"                                   |
  *  |   8    | format version     u32  3                                            |
- *  |  12    | header bytes       u32  80 (bytes covered by the header checksum + 8) |
+ *  |  12    | header bytes       u32  88 (bytes covered by the header checksum + 8) |
  *  |  16    | block id hi        u64                                               |
  *  |  24    | block id lo        u64                                               |
  *  |  32    | salt id            u64                                               |
@@ -25,8 +25,10 @@ import net.openhft.hashing.LongHashFunction;
  *  |  48    | payload checksum   u64  chunked XXH3-64 of the payload ({@link #payloadSum}) |
  *  |  56    | write generation   u64  tier-wide, increasing; newest copy wins      |
  *  |  64    | caller checksum    u64  the caller's own checksum of the payload, 0: none |
- *  |  72    | header checksum    u64  XXH3-64 of bytes 0..71                       |
- *  |  80    | zero up to 4096                                                      |
+ *  |  72    | flags              u32  bit 0: payload checksum is XXH3-64 of the whole payload |
+ *  |  76    | reserved           u32  0                                            |
+ *  |  80    | header checksum    u64  XXH3-64 of bytes 0..79                       |
+ *  |  88    | zero up to 4096                                                      |
  *  +--------+----------------------------------------------------------------------+
  *  | 4096   | payload, then zero/stale bytes up to the stride                      |
  *  +--------+----------------------------------------------------------------------+
@@ -49,10 +51,15 @@ import net.openhft.hashing.LongHashFunction;
  * under the header checksum and handed back with a verified read, so neither side hashes the payload again
  * for it: a write need not re-hash its source to know what it wrote, a read need not hash what it read to
  * give it the caller's checksum. The tier never interprets it; the payload checksum alone decides whether a
- * read is valid. A caller that checks its own checksum downstream (the engine verifies every G2→G1 copy
- * against it) also catches a source that was already bad when written. Format 2 slots (header bytes 72,
- * header checksum at 64, no caller checksum) still read, with caller checksum 0: a tier written by an
- * earlier version stays warm.
+ * read is valid.
+ *
+ * <p>Whole-payload checksum (format 3, flag bit 0): when the caller's checksum is the XXH3-64 of the whole
+ * payload (the engine's own, verified against the bytes right before the write) and the block goes to disk
+ * in one part, the tier writes it as the payload checksum and hashes nothing: the write is one I/O with no
+ * pass over the payload before it. A read of such a slot hashes the whole payload once (XXH3-64) instead
+ * of chunk by chunk, on the thread of part 0 once every part landed. Format 2 slots (header bytes 72, header
+ * checksum at 64, chunked payload checksum, no caller checksum) still read, with caller checksum 0: a tier
+ * written by an earlier version stays warm.
  */
 public final class SlotHeaderLayout
 {
@@ -75,8 +82,11 @@ public final class SlotHeaderLayout
     public static final int CHECKSUM_OFFSET = 48;
     public static final int GENERATION_OFFSET = 56;
     public static final int CALLER_CHECKSUM_OFFSET = 64;
-    public static final int HEADER_CHECKSUM_OFFSET = 72;
-    public static final int HEADER_BYTES = 80;
+    public static final int FLAGS_OFFSET = 72;
+    public static final int HEADER_CHECKSUM_OFFSET = 80;
+    public static final int HEADER_BYTES = 88;
+    /** Flag: the payload checksum is XXH3-64 of the whole payload (= the caller checksum), not chunked. */
+    public static final int WHOLE_PAYLOAD_SUM = 1;
     /** Format 2: header checksum at 64 over bytes 0..63, header bytes 72. */
     public static final int HEADER_CHECKSUM_OFFSET_2 = 64;
     public static final int HEADER_BYTES_2 = 72;
@@ -140,17 +150,20 @@ public final class SlotHeaderLayout
         return h;
     }
 
-    /** Writes a complete header without a caller checksum (0); bytes 80..4095 must already be zero. */
+    /** Writes a complete header without a caller checksum (0); bytes 88..4095 must already be zero. */
     public static void encode(final UnsafeBuffer h, final long idHi, final long idLo, final long salt,
                               final long length, final long payloadChecksum, final long generation)
     {
-        encode(h, idHi, idLo, salt, length, payloadChecksum, generation, 0);
+        encode(h, idHi, idLo, salt, length, payloadChecksum, generation, 0, 0);
     }
 
-    /** Writes a complete header (and its checksum) into {@code h}; bytes 80..4095 must already be zero. */
+    /**
+     * Writes a complete header (and its checksum) into {@code h}; bytes 88..4095 must already be zero.
+     * With {@link #WHOLE_PAYLOAD_SUM} in {@code flags}, {@code payloadChecksum} is XXH3-64 of the whole payload.
+     */
     public static void encode(final UnsafeBuffer h, final long idHi, final long idLo, final long salt,
                               final long length, final long payloadChecksum, final long generation,
-                              final long callerChecksum)
+                              final long callerChecksum, final int flags)
     {
         h.putLong(MAGIC_OFFSET, MAGIC, LE);
         h.putInt(VERSION_OFFSET, FORMAT_VERSION, LE);
@@ -162,6 +175,8 @@ public final class SlotHeaderLayout
         h.putLong(CHECKSUM_OFFSET, payloadChecksum, LE);
         h.putLong(GENERATION_OFFSET, generation, LE);
         h.putLong(CALLER_CHECKSUM_OFFSET, callerChecksum, LE);
+        h.putInt(FLAGS_OFFSET, flags, LE);
+        h.putInt(FLAGS_OFFSET + 4, 0, LE);
         h.putLong(HEADER_CHECKSUM_OFFSET, checksum(h.addressOffset(), HEADER_CHECKSUM_OFFSET), LE);
     }
 
@@ -223,6 +238,18 @@ public final class SlotHeaderLayout
     public static long generation(final UnsafeBuffer h)
     {
         return h.getLong(GENERATION_OFFSET, LE);
+    }
+
+    /** Whether a {@link #VALID} header's payload checksum is XXH3-64 of the whole payload (else chunked). */
+    public static boolean wholePayloadSum(final UnsafeBuffer h)
+    {
+        return h.getInt(VERSION_OFFSET, LE) == FORMAT_VERSION && (h.getInt(FLAGS_OFFSET, LE) & WHOLE_PAYLOAD_SUM) != 0;
+    }
+
+    /** The checksum of {@code length} payload bytes at {@code address} in the kind a {@link #VALID} header names. */
+    public static long payloadSumFor(final UnsafeBuffer h, final long address, final long length)
+    {
+        return wholePayloadSum(h) ? XXH3.hashMemory(address, length) : payloadSum(address, length);
     }
 
     /** The caller checksum of a {@link #VALID} header: 0 when none was given, or in a format 2 header. */

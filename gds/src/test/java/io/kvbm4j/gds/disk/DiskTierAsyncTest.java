@@ -388,7 +388,7 @@ class DiskTierAsyncTest
     @Test
     void aVerifiedReadHandsBackTheCallerChecksumItsWriteStoredAndAFormat2SlotStillReadsWithNone() throws Exception
     {
-        final long callerSum = 0x0123_4567_89AB_CDEFL;
+        final long callerSum;
         try (DiskTier tier = DiskTier.open(config(8, 4)))
         {
             final Recorder r = new Recorder();
@@ -396,6 +396,7 @@ class DiskTierAsyncTest
             {
                 Blocks.fill(buffers[i].newBuffer(), i, length(i));
             }
+            callerSum = SlotHeaderLayout.checksum(buffers[1].address(), length(1));
             assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(1), Blocks.idLo(1), Blocks.SALT,
                 buffers[1].address(), length(1), callerSum, 1));
             assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(2), Blocks.idLo(2), Blocks.SALT,
@@ -455,6 +456,88 @@ class DiskTierAsyncTest
             assertEquals(0, rr.callerChecksums[1], "with no caller checksum");
             assertTrue(Blocks.matches(buffers[5].newBuffer(), 1, length(1), scratch.newBuffer()), "its own bytes");
         }
+    }
+
+    @Test
+    void aOnePartWriteWithItsWholeChecksumKnownIsVerifiedByItAndAWrongOneReadsCorruptNeverWrongBytes() throws Exception
+    {
+        final int small = MIB / 2 + 100; // one part
+        final DiskTierConfig onePart = DiskTierConfig.posix(root.resolve("g3"), 8, MAX).withQueueDepth(4, 4L * MIB)
+            .withDegradeAfterFailures(1_000_000);
+        try (DiskTier tier = DiskTier.open(onePart))
+        {
+            final Recorder r = new Recorder();
+            Blocks.fill(buffers[1].newBuffer(), 1, small);
+            Blocks.fill(buffers[2].newBuffer(), 2, small);
+            Blocks.fill(buffers[3].newBuffer(), 3, MAX);
+            final long sum1 = SlotHeaderLayout.checksum(buffers[1].address(), small);
+            final long sum3 = SlotHeaderLayout.checksum(buffers[3].address(), MAX);
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(1), Blocks.idLo(1), Blocks.SALT,
+                buffers[1].address(), small, sum1, 1));
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(2), Blocks.idLo(2), Blocks.SALT,
+                buffers[2].address(), small, sum1 ^ 1, 2)); // a wrong caller checksum
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(3), Blocks.idLo(3), Blocks.SALT,
+                buffers[3].address(), MAX, sum3, 3)); // 3.5 MiB in one 4 MiB part
+            drain(tier, r, 3);
+            final Recorder rr = new Recorder();
+            for (int i = 1; i <= 2; i++)
+            {
+                assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, i, buffers[3 + i]));
+            }
+            drain(tier, rr, 2);
+            assertEquals(DiskStatus.OK, rr.reads[1], "verified against the whole-payload checksum");
+            assertEquals(sum1, rr.callerChecksums[1]);
+            assertTrue(Blocks.matches(buffers[4].newBuffer(), 1, small, scratch.newBuffer()), "its own bytes");
+            assertEquals(DiskStatus.CORRUPT, rr.reads[2], "a wrong caller checksum makes a miss, not wrong bytes");
+            assertFalse(tier.contains(Blocks.idHi(2), Blocks.idLo(2)), "and the block is dropped");
+        }
+        // Reopened with 1 MiB parts: the block written in one part is read in four, hashed whole once they landed.
+        try (DiskTier tier = DiskTier.open(config(8, 4)))
+        {
+            final Recorder rr = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 3, buffers[6]));
+            drain(tier, rr, 1);
+            assertEquals(DiskStatus.OK, rr.reads[3]);
+            assertTrue(Blocks.matches(buffers[6].newBuffer(), 3, MAX, scratch.newBuffer()), "its own bytes");
+            // A byte flipped on disk in the last part fails the whole-payload check.
+            final Path file = root.resolve("g3").resolve("g3-slots.dat");
+            flipLastPayloadByteOf(file, 3, MAX);
+        }
+        try (DiskTier tier = DiskTier.open(config(8, 4)))
+        {
+            final Recorder rr = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 3, buffers[7]));
+            drain(tier, rr, 1);
+            assertEquals(DiskStatus.CORRUPT, rr.reads[3], "a flipped byte in a later part is caught");
+        }
+    }
+
+    /** Flips the last payload byte of block {@code i}'s slot in the file (found by its header). */
+    private static void flipLastPayloadByteOf(final Path file, final int i, final int length) throws Exception
+    {
+        final long stride = DiskTier.strideOf(MAX);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE))
+        {
+            final java.nio.ByteBuffer h = java.nio.ByteBuffer.allocateDirect(SlotHeaderLayout.HEADER_BLOCK);
+            for (long off = 0; off + SlotHeaderLayout.HEADER_BLOCK <= ch.size(); off += stride)
+            {
+                h.clear();
+                ch.read(h, off);
+                final UnsafeBuffer u = new UnsafeBuffer(h);
+                if (SlotHeaderLayout.idHi(u) == Blocks.idHi(i) && SlotHeaderLayout.idLo(u) == Blocks.idLo(i))
+                {
+                    final long at = off + SlotHeaderLayout.HEADER_BLOCK + length - 1;
+                    final java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+                    ch.read(one, at);
+                    one.put(0, (byte)~one.get(0)).clear();
+                    ch.write(one, at);
+                    ch.force(true);
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("block " + i + " not found in " + file);
     }
 
     @Test
