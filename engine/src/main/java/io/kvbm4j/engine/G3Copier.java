@@ -45,9 +45,6 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  */
 final class G3Copier implements BlockCopier, DiskCompletionHandler
 {
-    /** {@link G3Plan#status} of a write refused because the G2 copy no longer matched its offload checksum. */
-    static final byte SOURCE_MISMATCH = -2;
-
     private final BlockCopier upper;
     private final DiskTier disk;
     private final IdAddressedSlots g3;
@@ -135,13 +132,6 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
             }
         }
         final int i = blockIndex(plan, transfer, srcSlot, dstSlot);
-        if (dst == g3 && checksumReads &&
-            PayloadChecksum.of(g2.address(srcSlot), payloadBytes) != transfer.checksum(i))
-        {
-            plan.status[i] = SOURCE_MISMATCH; // a corrupt G2 copy never becomes the disk's truth
-            advance(plan, i);
-            return TransferOutcome.FAILED;
-        }
         if (waitingCount == 0 && plan.cursor == i)
         {
             // Nobody is ahead in the FIFO: start this block now, so its I/O overlaps the next block's checks.
@@ -151,15 +141,6 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
             }
         }
         return QUEUED;
-    }
-
-    /** Moves the cursor past block {@code i} when it points there (a block settled without I/O). */
-    private static void advance(final G3Plan plan, final int i)
-    {
-        if (plan.cursor == i)
-        {
-            plan.cursor = i + 1;
-        }
     }
 
     private void evictPending(final G3Plan plan)
@@ -200,8 +181,10 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
     {
         final long tag = ((long)t.index() << 32) | i;
         final boolean write = t.destination() == g3;
-        // A write carries the block's own checksum (verified against the G2 copy in copy()) into the slot's
-        // header, so a read of it hands that checksum back and nobody hashes the payload for it again.
+        // A write carries the block's own checksum (taken from G1; the G2 copy was compared with G1 when it was
+        // made) into the slot's header as its payload checksum: the I/O threads write without hashing, every read
+        // verifies the bytes against it and hands it back, and nobody hashes the payload for it again. A G2 copy
+        // gone bad in between reads back CORRUPT: a miss, never wrong bytes.
         final DiskStatus s = write ?
             disk.submitWrite(plan.idHi[i], plan.idLo[i], saltId, g2.address(t.srcSlot(i)), payloadBytes,
                 checksumReads ? t.checksum(i) : 0, tag) :

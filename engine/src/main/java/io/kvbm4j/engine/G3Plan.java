@@ -23,7 +23,7 @@ final class G3Plan
 
     final long[] idHi;
     final long[] idLo;
-    /** Per block: a {@link io.kvbm4j.gds.disk.DiskStatus} ordinal, {@link G3Copier#SOURCE_MISMATCH}, {@link #IN_FLIGHT} or {@link #NO_STATUS}. */
+    /** Per block: a {@link io.kvbm4j.gds.disk.DiskStatus} ordinal, {@link #IN_FLIGHT} or {@link #NO_STATUS}. */
     final byte[] status;
     /** Per block read into G2: the G2 copy's checksum (0 when reads are not checksummed). */
     final long[] checksum;

@@ -62,6 +62,8 @@ final class G3Transfers
     /** Scratch of one onboard: the G3 blocks found, and the G2 slots staged for them. */
     private final int[] found;
     private final int[] g2Stage;
+    /** Scratch of one applied stage: which blocks of the G2→G1 continuation the disk tier verified just now. */
+    private final boolean[] fresh;
     /** Whether G3's degradation has been published. */
     private boolean degradedPublished;
     /**
@@ -89,6 +91,7 @@ final class G3Transfers
         this.pendingEvictLo = new long[pendingEvictHi.length];
         this.found = new int[ctx.settings.batchBlocks()];
         this.g2Stage = new int[ctx.settings.batchBlocks()];
+        this.fresh = new boolean[ctx.settings.batchBlocks() + 1];
         this.maxWritesOutstanding = Math.max(1, ctx.settings.maxInFlight() - 1);
         this.diskBlocks = Math.max(1, io.disk().queueDepth() / io.disk().partsPerBlock(ctx.g2Memory.payloadBytes()));
     }
@@ -225,8 +228,8 @@ final class G3Transfers
         g2.pin(b); // stays pinned until the write is applied
         final int i = staged.count();
         io.plan(staged.index()).block(i, hi, lo);
-        // The G2 copy must still match what was taken from G1 before it becomes the disk's truth: the disk
-        // checksums whatever it is given, so a corrupt G2 copy written down would read back as valid.
+        // The block's checksum (taken from G1; the G2 copy was compared with G1 when it was made) becomes the slot's
+        // payload checksum: a G2 copy gone bad since is written as it is and reads back CORRUPT, a miss.
         staged.add(b, d, ctx.settings.verifyG2() ? g2.table().checksum(b) : 0);
     }
 
@@ -265,10 +268,6 @@ final class G3Transfers
             {
                 g3.release(d); // PARTIAL: back to G3's free list, never resident
                 counters.increment(Counter.G3_WRITE_FAILED_BLOCKS);
-                if (plan.status[i] == G3Copier.SOURCE_MISMATCH)
-                {
-                    counters.increment(Counter.CHECKSUM_MISMATCHES); // the G2 copy is bad: not written down
-                }
                 ctx.countFailure(outcome, false);
                 if (plan.status[i] == DiskStatus.OK.ordinal() && pendingEvicts < pendingEvictHi.length)
                 {
@@ -397,6 +396,10 @@ final class G3Transfers
         final long tick = ctx.seq.nextTick();
         writer.run(BlockEventType.STORED, Tier.G2, requestId, tick, ctx.seq.now());
         int run = onboard.stageG2Count;
+        for (int k = 0; k < run; k++)
+        {
+            fresh[k] = false; // G2 hits: their bytes were verified when they came in, not just now
+        }
         boolean intact = true;
         for (int i = 0; i < t.count(); i++)
         {
@@ -407,6 +410,7 @@ final class G3Transfers
             {
                 final int held = g2.commit(d, plan.idHi[i], plan.idLo[i], onboard.parentHi[i], onboard.parentLo[i],
                     onboard.position[i], ctx.blockTokens, ctx.seq.nextTick());
+                fresh[run] = intact && held == d; // read and verified by the disk tier just now (not a dedup)
                 // one reference: the G2→G1 leg's pin
                 if (held == d)
                 {
@@ -476,7 +480,8 @@ final class G3Transfers
         final BlockTable lower = g2.table();
         for (int k = 0; k < keep; k++)
         {
-            t.add(onboard.stageG2[k], onboard.stageG1[k], lower.checksum(onboard.stageG2[k]));
+            // A block the disk tier verified just now: its G2→G1 copy is compared with it, not hashed again.
+            t.add(onboard.stageG2[k], onboard.stageG1[k], lower.checksum(onboard.stageG2[k]), fresh[k]);
         }
         onboard.state = OnboardState.RUNNING;
         return true;

@@ -419,4 +419,80 @@ class G3TransfersTest extends EngineFixture
         assertTrue(available >= got);
         releaseAll(m, slots, got);
     }
+
+    @Test
+    void aG2ToG1CopyOfABlockJustReadFromDiskIsComparedWithItAndABadCopyIsAMiss()
+    {
+        final FaultInjectingCopier copier = new FaultInjectingCopier();
+        final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 4, 16)).copier(copier));
+        final BlockIds a = chain(1, 4);
+        storeWithPayloads(m, a, 1);
+        settle(m);
+        storeWithPayloads(m, chain(2, 4), 2); // pushes a out of G2
+        settle(m);
+        evictG1(m);
+        settle(m);
+        assertTrue(m.pool(Tier.G2).lookup(a.hi(0), a.lo(0)) < 0, "a is only in G3");
+        assertTrue(m.pool(Tier.G3).lookup(a.hi(0), a.lo(0)) >= 0);
+        copier.corruptOnboard = true; // every G2→G1 copy flips a byte
+        final long mismatches = m.counters().get(Counter.CHECKSUM_MISMATCHES);
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        m.matchOnboard(a, 4, 7, slots, onboard);
+        int got = onboard.hits();
+        if (onboard.pending())
+        {
+            got += m.awaitOnboard(onboard, slots, WAIT);
+        }
+        assertEquals(0, got, "no bad copy handed back");
+        assertTrue(m.counters().get(Counter.G3_ONBOARDED_BLOCKS) > 0, "the blocks were read from disk and verified");
+        assertTrue(m.counters().get(Counter.CHECKSUM_MISMATCHES) > mismatches, "the bad G2→G1 copy is counted");
+        // The G2 copies the disk verified are good: with a good copier they come up, byte for byte.
+        copier.corruptOnboard = false;
+        final Onboard again = new Onboard();
+        m.matchOnboard(a, 4, 8, slots, again);
+        got = again.hits();
+        if (again.pending())
+        {
+            got += m.awaitOnboard(again, slots, WAIT);
+        }
+        assertTrue(got > 0, "served on the second try");
+        for (int i = 0; i < got; i++)
+        {
+            assertTrue(hasPayload(m.g1Memory(), slots[i], a.hi(i), a.lo(i)), "block " + i + " handed back is right");
+        }
+        releaseAll(m, slots, got);
+    }
+
+    @Test
+    void aG2HitCorruptedInMemoryBeforeAnOnboardThatContinuesFromDiskIsHashedNotComparedAndNeverServed()
+    {
+        final DefaultKvBlockManager m = openInvoked(tiered(8, 4, 16));
+        final BlockIds a = chain(1, 4);
+        storeWithPayloads(m, a, 1);
+        settle(m);
+        storeWithPayloads(m, chain(2, 3), 2); // G2 evicts a's three leaves: a0 stays in G2, a1-a3 only on disk
+        settle(m);
+        evictG1(m);
+        settle(m);
+        final int a0 = m.pool(Tier.G2).lookup(a.hi(0), a.lo(0));
+        assertTrue(a0 >= 0, "a0 in G2");
+        assertTrue(m.pool(Tier.G2).lookup(a.hi(1), a.lo(1)) < 0 && m.pool(Tier.G3).lookup(a.hi(1), a.lo(1)) >= 0,
+            "a1 only in G3");
+        final long at = m.hostMemory().address(a0) + 100; // a0's G2 copy goes bad in memory
+        UnsafeApi.putByte(at, (byte)(UnsafeApi.getByte(at) + 1));
+        final long mismatches = m.counters().get(Counter.CHECKSUM_MISMATCHES);
+        final int[] slots = new int[4];
+        final Onboard onboard = new Onboard();
+        m.matchOnboard(a, 4, 7, slots, onboard);
+        int got = onboard.hits();
+        if (onboard.pending())
+        {
+            got += m.awaitOnboard(onboard, slots, WAIT);
+        }
+        // a0 is a G2 hit, not a block the disk just verified: its copy is hashed against its checksum and fails;
+        // the prefix stops there. Compared with its (bad) G2 copy instead, it would have been served.
+        assertEquals(0, got, "nothing past a bad first block");
+        assertTrue(m.counters().get(Counter.CHECKSUM_MISMATCHES) > mismatches);
+    }
 }

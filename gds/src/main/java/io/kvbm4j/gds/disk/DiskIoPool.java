@@ -65,8 +65,8 @@ final class DiskIoPool implements AutoCloseable
         /** Writes: the caller checksum to put in the header; reads: the one the header holds (part 0's worker). */
         long callerSum;
         /**
-         * Writes: the caller checksum (XXH3-64 of the whole payload) is the payload checksum, nothing is hashed
-         * (one part only); reads: the header says so (part 0's worker hashes the whole payload).
+         * Writes: the caller checksum (XXH3-64 of the whole payload) is the payload checksum, nothing is hashed;
+         * reads: the header says so (part 0's worker hashes the whole payload once every part landed).
          */
         boolean wholeSum;
     }
@@ -125,8 +125,13 @@ final class DiskIoPool implements AutoCloseable
         private DiskStatus write(final BlockOp b)
         {
             final long aligned = SlotHeaderLayout.alignUp(partLength);
-            if (b.wholeSum) // one part, its checksum known to the caller: header + payload at once, no hashing
+            if (b.wholeSum) // the payload's checksum known to the caller: every part written at once, no hashing
             {
+                if (part != 0)
+                {
+                    return io.writeAt(tier.slotOffset(b.slot) + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from,
+                        aligned);
+                }
                 SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.callerSum, b.generation,
                     b.callerSum, SlotHeaderLayout.WHOLE_PAYLOAD_SUM);
                 return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
@@ -281,7 +286,7 @@ final class DiskIoPool implements AutoCloseable
         final int parts = partLength == 0 ? 1 : (int)((length + partLength - 1) / partLength);
         b.pendingParts = parts;
         b.hashesLeft.set(parts);
-        b.wholeSum = write && callerSum != 0 && parts == 1;
+        b.wholeSum = write && callerSum != 0;
         final Worker head = idle[idleTop - 1];
         b.headerThread = head.thread; // volatile: before any part can unpark it
         for (int p = 0; p < parts; p++)

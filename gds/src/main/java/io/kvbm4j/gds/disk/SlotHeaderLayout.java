@@ -53,11 +53,12 @@ import net.openhft.hashing.LongHashFunction;
  * give it the caller's checksum. The tier never interprets it; the payload checksum alone decides whether a
  * read is valid.
  *
- * <p>Whole-payload checksum (format 3, flag bit 0): when the caller's checksum is the XXH3-64 of the whole
- * payload (the engine's own, verified against the bytes right before the write) and the block goes to disk
- * in one part, the tier writes it as the payload checksum and hashes nothing: the write is one I/O with no
- * pass over the payload before it. A read of such a slot hashes the whole payload once (XXH3-64) instead
- * of chunk by chunk, on the thread of part 0 once every part landed. Format 2 slots (header bytes 72, header
+ * <p>Whole-payload checksum (format 3, flag bit 0): when the caller gives its checksum (the XXH3-64 of the
+ * whole payload: the engine's own, taken from G1 with the G2 copy compared to G1), the tier writes it as the
+ * payload checksum and hashes nothing: every part goes to disk at once, with no pass over the payload before
+ * it. A read of such a slot hashes the whole payload once (XXH3-64) instead of chunk by chunk, on the thread of
+ * part 0 once every part landed, so whatever the bytes became before or after the write, a read that does not
+ * match the caller's checksum is CORRUPT. Format 2 slots (header bytes 72, header
  * checksum at 64, chunked payload checksum, no caller checksum) still read, with caller checksum 0: a tier
  * written by an earlier version stays warm.
  */

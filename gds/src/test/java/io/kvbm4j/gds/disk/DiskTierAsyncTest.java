@@ -411,8 +411,8 @@ class DiskTierAsyncTest
             assertEquals(callerSum, rr.callerChecksums[1], "the checksum the write was given comes back");
             assertEquals(0, rr.callerChecksums[2], "a write without one reads back with none");
         }
-        // Rewrite block 1's header in the previous layout (format 2: header checksum at 64 over bytes 0..63,
-        // 72 header bytes, no caller checksum), as a tier of the previous version left it.
+        // Rewrite block 2's header in the previous layout (format 2: header checksum at 64 over bytes 0..63,
+        // 72 header bytes, chunked payload checksum, no caller checksum), as a tier of the previous version left it.
         final Path file = root.resolve("g3").resolve("g3-slots.dat");
         final long stride = DiskTier.strideOf(MAX);
         boolean rewritten = false;
@@ -427,11 +427,12 @@ class DiskTierAsyncTest
                 ch.read(h, off);
                 final UnsafeBuffer u = new UnsafeBuffer(h);
                 if (u.getLong(SlotHeaderLayout.MAGIC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) != SlotHeaderLayout.MAGIC ||
-                    SlotHeaderLayout.idLo(u) != Blocks.idLo(1) || SlotHeaderLayout.idHi(u) != Blocks.idHi(1))
+                    SlotHeaderLayout.idLo(u) != Blocks.idLo(2) || SlotHeaderLayout.idHi(u) != Blocks.idHi(2))
                 {
                     continue;
                 }
-                assertEquals(callerSum, SlotHeaderLayout.callerChecksum(u), "format 3 keeps the caller checksum");
+                assertEquals(0, SlotHeaderLayout.callerChecksum(u), "written without a caller checksum");
+                assertFalse(SlotHeaderLayout.wholePayloadSum(u), "so with the chunked payload checksum");
                 u.putInt(SlotHeaderLayout.VERSION_OFFSET, SlotHeaderLayout.FORMAT_VERSION_2, java.nio.ByteOrder.LITTLE_ENDIAN);
                 u.putInt(SlotHeaderLayout.HEADER_BYTES_OFFSET, SlotHeaderLayout.HEADER_BYTES_2, java.nio.ByteOrder.LITTLE_ENDIAN);
                 u.putLong(SlotHeaderLayout.HEADER_CHECKSUM_OFFSET, 0, java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -444,22 +445,27 @@ class DiskTierAsyncTest
                 rewritten = true;
             }
         }
-        assertTrue(rewritten, "block 1's slot found in the file");
+        assertTrue(rewritten, "block 2's slot found in the file");
         try (DiskTier tier = DiskTier.open(config(8, 4)))
         {
-            assertTrue(tier.contains(Blocks.idHi(1), Blocks.idLo(1)), "a format 2 slot is restored at open");
+            assertTrue(tier.contains(Blocks.idHi(2), Blocks.idLo(2)), "a format 2 slot is restored at open");
             final Recorder rr = new Recorder();
-            rr.callerChecksums[1] = -1;
-            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 1, buffers[5]));
-            drain(tier, rr, 1);
-            assertEquals(DiskStatus.OK, rr.reads[1], "a format 2 slot still reads");
-            assertEquals(0, rr.callerChecksums[1], "with no caller checksum");
-            assertTrue(Blocks.matches(buffers[5].newBuffer(), 1, length(1), scratch.newBuffer()), "its own bytes");
+            rr.callerChecksums[2] = -1;
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 2, buffers[5]));
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 1, buffers[6]));
+            drain(tier, rr, 2);
+            assertEquals(DiskStatus.OK, rr.reads[2], "a format 2 slot still reads");
+            assertEquals(0, rr.callerChecksums[2], "with no caller checksum");
+            assertTrue(Blocks.matches(buffers[5].newBuffer(), 2, length(2), scratch.newBuffer()), "its own bytes");
+            assertEquals(DiskStatus.OK, rr.reads[1], "a block written in parts with its whole checksum");
+            assertEquals(callerSum, rr.callerChecksums[1]);
+            assertTrue(Blocks.matches(buffers[6].newBuffer(), 1, length(1), scratch.newBuffer()), "its own bytes");
         }
     }
 
     @Test
-    void aOnePartWriteWithItsWholeChecksumKnownIsVerifiedByItAndAWrongOneReadsCorruptNeverWrongBytes() throws Exception
+    void aWriteWithItsWholeChecksumKnownIsVerifiedByItInOneOrManyPartsAndAWrongOneReadsCorruptNeverWrongBytes()
+        throws Exception
     {
         final int small = MIB / 2 + 100; // one part
         final DiskTierConfig onePart = DiskTierConfig.posix(root.resolve("g3"), 8, MAX).withQueueDepth(4, 4L * MIB)

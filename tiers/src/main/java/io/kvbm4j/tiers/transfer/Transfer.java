@@ -34,6 +34,8 @@ public final class Transfer
     final long[] checksums;
     final byte[] outcomes;
     final boolean[] mismatch;
+    /** Onboards: the source's bytes were verified against their checksum just before (a copy is compared to them). */
+    final boolean[] sourceVerified;
     /** The copier's handle for an asynchronous copy in flight (an event index); transfer thread only. */
     long copyHandle;
     /** When the owner submitted it (the engine's clock, set by {@code TransferEngine.submit}). */
@@ -53,6 +55,7 @@ public final class Transfer
         this.checksums = new long[maxBlocks];
         this.outcomes = new byte[maxBlocks];
         this.mismatch = new boolean[maxBlocks];
+        this.sourceVerified = new boolean[maxBlocks];
     }
 
     /**
@@ -124,6 +127,20 @@ public final class Transfer
      */
     public boolean add(final int srcSlot, final int dstSlot, final long expectedChecksum)
     {
+        return add(srcSlot, dstSlot, expectedChecksum, false);
+    }
+
+    /**
+     * Appends a block (owner thread, before submit).
+     *
+     * @param expectedChecksum for an onboard, the checksum the source must match; ignored for an offload.
+     * @param sourceVerified   for an onboard from host memory: the source's bytes were proven to have
+     *                         {@code expectedChecksum} just before this record (a read the lower tier verified),
+     *                         so the copy is checked by comparing it with them instead of hashing it.
+     * @return false when the record is full.
+     */
+    public boolean add(final int srcSlot, final int dstSlot, final long expectedChecksum, final boolean sourceVerified)
+    {
         if (count == srcSlots.length)
         {
             return false;
@@ -133,8 +150,15 @@ public final class Transfer
         checksums[count] = expectedChecksum;
         outcomes[count] = TransferOutcome.PENDING;
         mismatch[count] = false;
+        this.sourceVerified[count] = sourceVerified;
         count++;
         return true;
+    }
+
+    /** Whether block {@code i}'s source was verified just before (see {@link #add(int, int, long, boolean)}). */
+    public boolean sourceVerified(final int i)
+    {
+        return sourceVerified[i];
     }
 
     public int direction()

@@ -488,6 +488,12 @@ public final class TransferEngine implements Agent
         return memory.hostAccessible() && memory.regions() == 1;
     }
 
+    /** A block there can be compared byte for byte with another (host memory, one contiguous piece). */
+    private static boolean hostReadable(final SlotMemory memory)
+    {
+        return hashable(memory);
+    }
+
     private void afterCopy(final Transfer t)
     {
         if (clock.nanoTime() - t.deadlineNanos() > 0)
@@ -507,13 +513,32 @@ public final class TransferEngine implements Agent
                     t.checksums[i] = PayloadChecksum.of(dst.address(t.dstSlots[i]), bytes);
                 }
             }
-            else if (t.direction() == Transfer.ONBOARD && hashable(dst))
+            else if (t.direction() == Transfer.OFFLOAD && hostReadable(dst))
             {
-                // Verify what actually landed: catches a bad source and a bad copy alike.
+                // The checksum was taken from the source: check that the copy holds those very bytes, so a copy
+                // that went wrong never becomes the lower tier's truth (compared, not hashed: the source's
+                // checksum is the one just taken).
                 for (int i = 0; i < n; i++)
                 {
                     if (t.outcomes[i] == TransferOutcome.PENDING &&
-                        PayloadChecksum.of(dst.address(t.dstSlots[i]), bytes) != t.checksums[i])
+                        !PayloadChecksum.sameBytes(src.address(t.srcSlots[i]), dst.address(t.dstSlots[i]), bytes))
+                    {
+                        t.outcomes[i] = TransferOutcome.FAILED;
+                        t.mismatch[i] = true;
+                    }
+                }
+            }
+            else if (t.direction() == Transfer.ONBOARD && hashable(dst))
+            {
+                // Verify what actually landed: catches a bad source and a bad copy alike. A source verified just
+                // before (a read its tier checked) is compared with the copy instead: equal bytes, same checksum.
+                final boolean compare = hostReadable(src);
+                for (int i = 0; i < n; i++)
+                {
+                    if (t.outcomes[i] == TransferOutcome.PENDING &&
+                        !(compare && t.sourceVerified[i] ?
+                            PayloadChecksum.sameBytes(src.address(t.srcSlots[i]), dst.address(t.dstSlots[i]), bytes) :
+                            PayloadChecksum.of(dst.address(t.dstSlots[i]), bytes) == t.checksums[i]))
                     {
                         t.outcomes[i] = TransferOutcome.FAILED;
                         t.mismatch[i] = true;

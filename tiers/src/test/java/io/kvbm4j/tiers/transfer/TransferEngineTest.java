@@ -202,6 +202,69 @@ class TransferEngineTest
         assertTrue(t.checksumMismatch(1));
     }
 
+    /** A host copier that flips one byte of the destination of block {@code bad} (a copy gone wrong). */
+    private static BlockCopier corrupting(final SlotMemory memory, final int badDst)
+    {
+        final HostCopier host = new HostCopier();
+        return new BlockCopier()
+        {
+            @Override
+            public int copy(final SlotMemory src, final int srcSlot, final SlotMemory dst, final int dstSlot,
+                final int blocks, final Transfer transfer)
+            {
+                final int r = host.copy(src, srcSlot, dst, dstSlot, blocks, transfer);
+                if (dst == memory && badDst >= dstSlot && badDst < dstSlot + blocks)
+                {
+                    final long at = dst.address(badDst) + 77;
+                    UnsafeApi.putByte(at, (byte)~UnsafeApi.getByte(at));
+                }
+                return r;
+            }
+
+            @Override
+            public boolean supports(final SlotMemory src, final SlotMemory dst)
+            {
+                return true;
+            }
+        };
+    }
+
+    @Test
+    void anOffloadCopyThatDiffersFromItsSourceFailsThatBlockAsAMismatch()
+    {
+        engine = new TransferEngine(2, 4, 8, corrupting(lower, 1), clock, "test");
+        offload(3, 0, 4, 1, 5, 2);
+        final Transfer t = next(10);
+        assertNotNull(t);
+        assertEquals(TransferOutcome.DONE, t.outcome(0));
+        assertEquals(TransferOutcome.FAILED, t.outcome(1), "the copy is compared with the bytes its checksum is of");
+        assertTrue(t.checksumMismatch(1));
+        assertEquals(TransferOutcome.DONE, t.outcome(2));
+    }
+
+    @Test
+    void anOnboardFromAJustVerifiedSourceComparesTheCopyWithItInsteadOfHashingIt()
+    {
+        engine = new TransferEngine(2, 4, 8, corrupting(upper, 11), clock, "test");
+        fill(lower, 0, 7);
+        fill(lower, 1, 8);
+        fill(lower, 2, 9);
+        final Transfer t = engine.claim();
+        t.begin(Transfer.ONBOARD, lower, upper, clock.nanoTime() + 1_000_000, true);
+        // The caller vouches for a verified source: its checksum is not looked at, the copy is compared.
+        t.add(0, 10, 12345, true);
+        t.add(1, 11, PayloadChecksum.of(lower.address(1), BYTES), true); // a bad copy of a good source
+        t.add(2, 12, 12345, false); // not vouched for: hashed, and the checksum is wrong
+        engine.submit(t);
+        assertNotNull(next(10));
+        assertEquals(TransferOutcome.DONE, t.outcome(0));
+        assertTrue(sameBytes(lower, 0, upper, 10));
+        assertEquals(TransferOutcome.FAILED, t.outcome(1), "a copy that differs from its source fails");
+        assertTrue(t.checksumMismatch(1));
+        assertEquals(TransferOutcome.FAILED, t.outcome(2));
+        assertTrue(t.checksumMismatch(2));
+    }
+
     @Test
     void aCopierThatFailsEndsTheRunFailed()
     {
@@ -240,8 +303,10 @@ class TransferEngineTest
                 {
                     throw new IllegalStateException("injected");
                 }
-                return TransferOutcome.DONE;
+                return host.copy(src, srcSlot, dst, dstSlot, blocks, transfer);
             }
+
+            private final HostCopier host = new HostCopier();
 
             @Override
             public boolean supports(final SlotMemory src, final SlotMemory dst)
