@@ -104,7 +104,7 @@ class S3StoreTest
                 lo[i] = i * 3L;
                 if (i != 5)
                 {
-                    assertEquals(RemoteStatus.OK, d.write(4, hi[i], lo[i], blocks.address(0), 4096).status());
+                    assertEquals(RemoteStatus.OK, d.write(4, hi[i], lo[i], blocks.address(0), 4096).status(), "block " + i + ": " + store.lastFailure());
                 }
             }
             assertEquals(5, d.lookup(4, hi, lo, 8).run());
