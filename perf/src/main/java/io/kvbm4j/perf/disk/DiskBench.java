@@ -222,6 +222,23 @@ public final class DiskBench
                         {
                             fill(tier, g2, block, ids);
                         }
+                        // Untimed warm-up of both paths (JIT, first touches of fresh memory): a 1 s run charges
+                        // the JIT's compile threads to the figures otherwise; fio has none.
+                        if (tierPath)
+                        {
+                            async(tier, g2, block, qd, ids, "write".equals(w), WARMUP_SECONDS, new long[1]);
+                        }
+                        if (engineHere)
+                        {
+                            if ("write".equals(w))
+                            {
+                                EnginePath.write(manager, block, qd, engineIds, WARMUP_SECONDS);
+                            }
+                            else
+                            {
+                                EnginePath.read(manager, block, qd, engineSlots, engineIds, WARMUP_SECONDS);
+                            }
+                        }
                         for (int r = 0; r < repeats; r++)
                         {
                             g3[r] = tierPath ? async(tier, g2, block, qd, ids, "write".equals(w), seconds, failures) : null;
@@ -478,6 +495,9 @@ public final class DiskBench
      * MiB/s and CPU/GiB of the tier's asynchronous path driven from this (the owner) thread with {@code qd}
      * blocks in flight on random ids. A write evicts the id and writes it again.
      */
+    /** Untimed run of each path before a cell's measured runs. */
+    private static final double WARMUP_SECONDS = 0.3;
+
     private static Run async(final DiskTier tier, final HostSlotMemory g2, final long block, final int qd, final int ids,
                              final boolean write, final double seconds, final long[] failures)
     {

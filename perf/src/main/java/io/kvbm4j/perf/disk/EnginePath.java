@@ -171,7 +171,10 @@ final class EnginePath
         final long cpu = DiskBench.processCpuNanos() - cpu0;
         final double moved = m.g3Counter(DiskCounter.WRITE_BYTES) - bytes0;
         printBreakdown("write " + block + " QD " + qd, threads0, moved);
-        System.out.println(pacer.summary("write " + size(block) + " QD " + qd));
+        if (seconds >= 1)
+        {
+            System.out.println(pacer.summary("write " + size(block) + " QD " + qd));
+        }
         return new Result(moved / (1 << 20) / ((end - begin) / 1e9), cpu / 1e9 / (moved / (1L << 30)),
             m.counters().get(Counter.G3_WRITE_FAILED_BLOCKS) - failed0);
     }
