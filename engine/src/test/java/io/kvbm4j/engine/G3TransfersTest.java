@@ -420,6 +420,19 @@ class G3TransfersTest extends EngineFixture
         releaseAll(m, slots, got);
     }
 
+    /** matchOnboard then, if it went to a lower tier, awaitOnboard: the blocks handed back (their slots in {@code slots}). */
+    private static int onboardAll(final DefaultKvBlockManager m, final BlockIds ids, final long request, final int[] slots)
+    {
+        final Onboard onboard = new Onboard();
+        m.matchOnboard(ids, ids.size(), request, slots, onboard);
+        int got = onboard.hits();
+        if (onboard.pending())
+        {
+            got += m.awaitOnboard(onboard, slots, WAIT);
+        }
+        return got;
+    }
+
     @Test
     void aG2ToG1CopyOfABlockJustReadFromDiskIsComparedWithItAndABadCopyIsAMiss()
     {
@@ -437,25 +450,13 @@ class G3TransfersTest extends EngineFixture
         copier.corruptOnboard = true; // every G2→G1 copy flips a byte
         final long mismatches = m.counters().get(Counter.CHECKSUM_MISMATCHES);
         final int[] slots = new int[4];
-        final Onboard onboard = new Onboard();
-        m.matchOnboard(a, 4, 7, slots, onboard);
-        int got = onboard.hits();
-        if (onboard.pending())
-        {
-            got += m.awaitOnboard(onboard, slots, WAIT);
-        }
+        int got = onboardAll(m, a, 7, slots);
         assertEquals(0, got, "no bad copy handed back");
         assertTrue(m.counters().get(Counter.G3_ONBOARDED_BLOCKS) > 0, "the blocks were read from disk and verified");
         assertTrue(m.counters().get(Counter.CHECKSUM_MISMATCHES) > mismatches, "the bad G2→G1 copy is counted");
         // The G2 copies the disk verified are good: with a good copier they come up, byte for byte.
         copier.corruptOnboard = false;
-        final Onboard again = new Onboard();
-        m.matchOnboard(a, 4, 8, slots, again);
-        got = again.hits();
-        if (again.pending())
-        {
-            got += m.awaitOnboard(again, slots, WAIT);
-        }
+        got = onboardAll(m, a, 8, slots);
         assertTrue(got > 0, "served on the second try");
         for (int i = 0; i < got; i++)
         {
@@ -482,14 +483,7 @@ class G3TransfersTest extends EngineFixture
         final long at = m.hostMemory().address(a0) + 100; // a0's G2 copy goes bad in memory
         UnsafeApi.putByte(at, (byte)(UnsafeApi.getByte(at) + 1));
         final long mismatches = m.counters().get(Counter.CHECKSUM_MISMATCHES);
-        final int[] slots = new int[4];
-        final Onboard onboard = new Onboard();
-        m.matchOnboard(a, 4, 7, slots, onboard);
-        int got = onboard.hits();
-        if (onboard.pending())
-        {
-            got += m.awaitOnboard(onboard, slots, WAIT);
-        }
+        final int got = onboardAll(m, a, 7, new int[4]);
         // a0 is a G2 hit, not a block the disk just verified: its copy is hashed against its checksum and fails;
         // the prefix stops there. Compared with its (bad) G2 copy instead, it would have been served.
         assertEquals(0, got, "nothing past a bad first block");
