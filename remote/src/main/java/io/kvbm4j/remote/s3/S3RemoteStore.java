@@ -2,6 +2,7 @@ package io.kvbm4j.remote.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +24,6 @@ import io.kvbm4j.tiers.transfer.PayloadChecksum;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -32,6 +32,9 @@ import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -53,7 +56,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link AbstractRemoteStore#beginIo}, so a read the owner ended TIMED_OUT stops writing at once; the payload's
  * XXH3-64 is checked over the destination.
  *
- * <p>The SDK does not retry (the owner's deadline and the degraded state decide), and computes request checksums
+ * <p>The SDK retries only a request that could not be sent, once and at once ({@link #RESEND_UNSENT}: a
+ * kept-alive connection the server had closed); everything else goes to the owner, whose deadline and degraded
+ * state decide. It computes request checksums
  * only when an operation requires them (older S3-compatible servers reject the newer {@code x-amz-checksum-*}
  * headers).
  */
@@ -61,6 +66,36 @@ public final class S3RemoteStore extends AbstractRemoteStore
 {
     private static final System.Logger LOG = System.getLogger(S3RemoteStore.class.getName());
     private static final int PIECE = 64 * 1024;
+    /**
+     * The SDK's only retry: once, at once, a request that could not be sent or whose connection dropped before an
+     * answer (an I/O failure other than a timeout: a kept-alive connection the server had closed answers "Error
+     * writing request body to server"). Nothing else is retried: errors the server answers, timeouts and a
+     * second failure go to the owner, whose deadline and degraded state decide.
+     */
+    private static final RetryStrategy RESEND_UNSENT = StandardRetryStrategy.builder()
+        .useClientDefaults(false)
+        .maxAttempts(2)
+        .backoffStrategy(BackoffStrategy.retryImmediately())
+        .circuitBreakerEnabled(false)
+        .retryOnException(S3RemoteStore::unsent)
+        .build();
+
+    /** Whether {@code failure} is a request that never got an answer for a reason other than a timeout. */
+    static boolean unsent(final Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof SocketTimeoutException)
+            {
+                return false;
+            }
+            if (t instanceof IOException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private final S3Client s3;
     private final String bucket;
@@ -85,7 +120,7 @@ public final class S3RemoteStore extends AbstractRemoteStore
                 .connectionTimeout(libraryTimeout)
                 .socketTimeout(libraryTimeout)
                 .build())
-            .overrideConfiguration(o -> o.apiCallTimeout(libraryTimeout).retryStrategy(AwsRetryStrategy.doNotRetry()));
+            .overrideConfiguration(o -> o.apiCallTimeout(libraryTimeout).retryStrategy(RESEND_UNSENT));
         if (!config.endpoints().isEmpty())
         {
             b.endpointOverride(URI.create(config.endpoints().get(0)));
