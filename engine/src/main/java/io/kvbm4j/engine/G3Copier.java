@@ -134,7 +134,7 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
         final int i = blockIndex(plan, transfer, srcSlot, dstSlot);
         if (waitingCount == 0 && plan.cursor == i)
         {
-            // Nobody is ahead in the FIFO: start this block now, so its I/O overlaps the next block's checks.
+            // Nobody is ahead in the FIFO: start this block now, so its I/O overlaps the next blocks' submission.
             if (submit(plan, transfer, i) != DiskStatus.BUSY)
             {
                 plan.cursor = i + 1;
@@ -225,10 +225,10 @@ final class G3Copier implements BlockCopier, DiskCompletionHandler
         {
             if (!write && checksumReads)
             {
-                // The disk tier verified the payload against its header's payload checksum, so these are the
-                // bytes that were written, and the block's checksum written with them (verified against those
-                // bytes before the write) is theirs. Only a slot written without one (format 2, or verify-g2
-                // off then) is hashed here, on this thread, so the serving thread never hashes a payload.
+                // A caller checksum comes back only when the disk tier verified the payload against it (slot
+                // format 3, the block's own checksum as the payload checksum): it is these bytes' checksum. A
+                // chunk-summed slot (format 2, or written with verify-g2 off) is verified by its chunks and hashed
+                // here, on this thread, so the serving thread never hashes a payload.
                 plan.checksum[i] = callerChecksum != 0 ? callerChecksum :
                     PayloadChecksum.of(g2.address(t.dstSlot(i)), payloadBytes);
             }

@@ -33,7 +33,9 @@ import io.kvbm4j.tiers.transfer.TransferOutcome;
  *
  * <p>Batching: a staged write-back record is submitted as soon as the disk has room for it (fewer write-back
  * blocks submitted and not yet applied than the disk tier moves at once: {@code g3.queue-depth} / parts per
- * block), or once it holds {@code transfers.batch-blocks}; otherwise it goes on filling. An idle disk gets a
+ * block), or once it holds {@code transfers.batch-blocks}; otherwise it goes on filling. Room is seen at a
+ * serving call (the call that applies a finished write-back submits what fills), so a filling record waits for
+ * the next call, as every staged batch does; settling and stopping submit it whatever it holds. An idle disk gets a
  * block at the next call; a busy one gets full records, so the few in-flight places a G3 record may hold carry
  * as many blocks as the disk can take (docs/CONFIG.md, "G3 depth").
  *
@@ -195,6 +197,14 @@ final class G3Transfers
         }
         if (staged == null)
         {
+            if (writesOutstanding >= maxWritesOutstanding && engine.capacity() - engine.outstanding() <= 1)
+            {
+                // A record filling past the cap must not take the last free record (transfers.max-queued 0):
+                // G1↔G2 transfers keep one. (Today write-backs are staged while the G1→G2 record that brought
+                // them is still claimed, so that record is never the last free one here; this keeps it so.)
+                counters.increment(Counter.G3_OFFLOAD_DROPPED);
+                return;
+            }
             final Transfer t = engine.claim();
             if (t == null)
             {
@@ -228,8 +238,9 @@ final class G3Transfers
         g2.pin(b); // stays pinned until the write is applied
         final int i = staged.count();
         io.plan(staged.index()).block(i, hi, lo);
-        // The block's checksum (taken from G1; the G2 copy was compared with G1 when it was made) becomes the slot's
-        // payload checksum: a G2 copy gone bad since is written as it is and reads back CORRUPT, a miss.
+        // The block's checksum (taken from G1 with the G2 copy compared to it, or from the G2 copy where G1 is device
+        // or layer-split memory) becomes the slot's payload checksum: a G2 copy gone bad since is written as it is
+        // and reads back CORRUPT, a miss.
         staged.add(b, d, ctx.settings.verifyG2() ? g2.table().checksum(b) : 0);
     }
 

@@ -207,8 +207,15 @@ class G3DepthTest extends EngineFixture
         assertEquals(1, faults.running.get(), "only the first write on the disk");
         faults.gate = null;
         gate.countDown();
+        // No settling: plain serving calls apply the first write, see the disk's room and submit the batch.
+        final long until = System.nanoTime() + WAIT;
+        while (m.counters().get(Counter.G3_OFFLOADED_BLOCKS) < 4 && System.nanoTime() - until < 0)
+        {
+            m.invokeTransfers();
+            m.match(first, 0, 2, one);
+        }
+        assertEquals(4, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "all four written, by serving calls alone");
         settle(m);
-        assertEquals(4, m.counters().get(Counter.G3_OFFLOADED_BLOCKS), "all four written");
         assertEquals(0, m.counters().get(Counter.G3_OFFLOAD_DROPPED));
         for (int k = 0; k < 3; k++)
         {

@@ -434,7 +434,7 @@ class G3TransfersTest extends EngineFixture
     }
 
     @Test
-    void aG2ToG1CopyOfABlockJustReadFromDiskIsComparedWithItAndABadCopyIsAMiss()
+    void aBadG2ToG1CopyOfABlockJustReadFromDiskIsAMissAndARetryServesItsOwnBytes()
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
         final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 4, 16)).copier(copier));

@@ -11,8 +11,9 @@ public interface DiskCompletionHandler
      * @param tag    what the caller passed to {@code submitWrite}/{@code submitRead}
      * @param write  true for a write, false for a read
      * @param status the outcome (see {@link DiskTier#pollCompletions})
-     * @param callerChecksum a read completing OK: the caller checksum its write stored (0 when none was given,
-     *                       or the slot is in the format 2 layout); otherwise 0
+     * @param callerChecksum a read completing OK whose payload was verified against the caller checksum its write
+     *                       stored (slot format 3, whole-payload sum): that checksum; otherwise 0 (none given,
+     *                       a chunk-summed or format 2 slot, or a write)
      */
     void onComplete(long tag, boolean write, DiskStatus status, long callerChecksum);
 }

@@ -27,9 +27,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link SlotHeaderLayout#CHECKSUM_CHUNK}) that idle workers move in parallel; part 0 travels with the
  * header block in one vectored I/O. Checksums are taken on the I/O threads: on a write each worker
  * hashes its own part before writing it and adds its contribution to the block's sum; part 0's worker
- * waits (parked) until every part is hashed, then writes header + part 0. On a read each worker hashes
- * its part right after reading it, part 0's worker checks the header. The block completes when its last
- * part does; any part failing fails the whole block.
+ * waits (parked) until every part is hashed, then writes header + part 0. A write given the caller's
+ * whole-payload checksum (slot format 3) hashes nothing: every part is written at once and the header carries
+ * that checksum. On a read each worker hashes its part right after reading it, part 0's worker checks the
+ * header; when the header says the payload checksum is of the whole payload, part 0's worker waits (parked)
+ * until every other part landed and hashes the whole payload once. The block completes when its last part
+ * does; any part failing fails the whole block, and a part that fails or throws still counts itself done
+ * for part 0 (no wait outlives a lost part).
  *
  * <p>Invariant: {@code idle + busy == threads}; a block's slot is neither freed nor reused before all
  * of its parts completed; {@link #close} returns only after every running I/O returned.
@@ -54,9 +58,12 @@ final class DiskIoPool implements AutoCloseable
         DiskStatus status;
         /** Sum of the parts' checksum contributions. */
         final AtomicLong sum = new AtomicLong();
-        /** Writes: parts still hashing; part 0's worker writes the header when this reaches 0. */
+        /**
+         * Parts still to hash (writes) or to land (reads); part 0's worker waits for 0 before it writes the header
+         * of a chunk-summed write, or hashes the payload of a whole-summed read.
+         */
         final AtomicInteger hashesLeft = new AtomicInteger();
-        /** Writes: the thread of part 0's worker, unparked by the last hasher. */
+        /** The thread of part 0's worker, unparked by the last other part. */
         volatile Thread headerThread;
         /** Reads: header valid and naming this block (set by part 0's worker). */
         boolean headerMatches;
@@ -125,25 +132,32 @@ final class DiskIoPool implements AutoCloseable
         private DiskStatus write(final BlockOp b)
         {
             final long aligned = SlotHeaderLayout.alignUp(partLength);
+            final long slotAt = tier.slotOffset(b.slot);
             if (b.wholeSum) // the payload's checksum known to the caller: every part written at once, no hashing
             {
                 if (part != 0)
                 {
-                    return io.writeAt(tier.slotOffset(b.slot) + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from,
-                        aligned);
+                    return io.writeAt(slotAt + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from, aligned);
                 }
                 SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.callerSum, b.generation,
                     b.callerSum, SlotHeaderLayout.WHOLE_PAYLOAD_SUM);
-                return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
+                return io.write(slotAt, b.buffer, aligned);
             }
-            b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
-            if (b.hashesLeft.decrementAndGet() == 0 && part != 0)
+            try
             {
-                LockSupport.unpark(b.headerThread);
+                b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
+            }
+            finally
+            {
+                // Counted even when hashing failed (the block then fails): part 0 never waits for a part that is gone.
+                if (b.hashesLeft.decrementAndGet() == 0 && part != 0)
+                {
+                    LockSupport.unpark(b.headerThread);
+                }
             }
             if (part != 0)
             {
-                return io.writeAt(tier.slotOffset(b.slot) + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from, aligned);
+                return io.writeAt(slotAt + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from, aligned);
             }
             while (b.hashesLeft.get() != 0) // acquire: every part's contribution is in the sum
             {
@@ -151,58 +165,71 @@ final class DiskIoPool implements AutoCloseable
             }
             SlotHeaderLayout.encode(io.header(), b.idHi, b.idLo, b.salt, b.length, b.sum.get(), b.generation,
                 b.callerSum, 0);
-            return io.write(tier.slotOffset(b.slot), b.buffer, aligned);
+            return io.write(slotAt, b.buffer, aligned);
         }
 
         private DiskStatus read(final BlockOp b)
         {
             final long aligned = SlotHeaderLayout.alignUp(partLength);
-            final DiskStatus s;
-            if (part == 0)
+            if (part != 0)
             {
-                s = io.read(tier.slotOffset(b.slot), b.buffer, aligned);
-                if (s == DiskStatus.OK)
+                DiskStatus s = DiskStatus.IO_ERROR;
+                try
                 {
-                    final UnsafeBuffer h = io.header();
-                    b.headerMatches = SlotHeaderLayout.check(h, tier.maxPayload()) == SlotHeaderLayout.VALID &&
-                        SlotHeaderLayout.idHi(h) == b.idHi && SlotHeaderLayout.idLo(h) == b.idLo &&
-                        SlotHeaderLayout.salt(h) == b.salt && SlotHeaderLayout.length(h) == b.length &&
-                        SlotHeaderLayout.generation(h) == b.generation;
-                    b.expectedSum = SlotHeaderLayout.payloadChecksum(h);
-                    b.callerSum = SlotHeaderLayout.callerChecksum(h);
-                    b.wholeSum = b.headerMatches && SlotHeaderLayout.wholePayloadSum(h);
-                }
-                if (s == DiskStatus.OK && b.wholeSum)
-                {
-                    // One XXH3-64 over the whole payload, once every other part landed (their chunk sums, if
-                    // any, are replaced: they hashed before anyone knew the header's kind).
-                    b.hashesLeft.decrementAndGet();
-                    while (b.hashesLeft.get() != 0) // acquire: the other parts' bytes and sums are in
+                    s = io.readAt(tier.slotOffset(b.slot) + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from,
+                        aligned);
+                    if (s == DiskStatus.OK)
                     {
-                        LockSupport.park(this);
+                        b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
                     }
-                    b.sum.set(SlotHeaderLayout.payloadSumFor(h(), b.buffer, b.length));
-                    return s;
                 }
+                finally
+                {
+                    // Counted even when the part failed or threw: part 0 may be waiting to hash the whole payload.
+                    if (b.hashesLeft.decrementAndGet() == 0)
+                    {
+                        LockSupport.unpark(b.headerThread);
+                    }
+                }
+                return s;
             }
-            else
-            {
-                s = io.readAt(tier.slotOffset(b.slot) + SlotHeaderLayout.HEADER_BLOCK + from, b.buffer + from, aligned);
-            }
+            final DiskStatus s = io.read(tier.slotOffset(b.slot), b.buffer, aligned);
+            final UnsafeBuffer h = io.header();
             if (s == DiskStatus.OK)
             {
-                b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
+                b.headerMatches = SlotHeaderLayout.check(h, tier.maxPayload()) == SlotHeaderLayout.VALID &&
+                    SlotHeaderLayout.idHi(h) == b.idHi && SlotHeaderLayout.idLo(h) == b.idLo &&
+                    SlotHeaderLayout.salt(h) == b.salt && SlotHeaderLayout.length(h) == b.length &&
+                    SlotHeaderLayout.generation(h) == b.generation;
+                b.expectedSum = SlotHeaderLayout.payloadChecksum(h);
+                b.wholeSum = b.headerMatches && SlotHeaderLayout.wholePayloadSum(h);
+                // Handed back only when this read verifies the payload against it (it is the payload checksum).
+                b.callerSum = b.wholeSum ? SlotHeaderLayout.callerChecksum(h) : 0;
             }
-            if (b.hashesLeft.decrementAndGet() == 0 && part != 0)
+            if (s == DiskStatus.OK && b.wholeSum)
             {
-                LockSupport.unpark(b.headerThread); // part 0 may be waiting to hash the whole payload
+                // One XXH3-64 over the whole payload, once every other part landed (their chunk sums, if any, are
+                // replaced: they hashed before anyone knew the header's kind).
+                b.hashesLeft.decrementAndGet();
+                while (b.hashesLeft.get() != 0) // acquire: the other parts' bytes are in
+                {
+                    LockSupport.park(this);
+                }
+                b.sum.set(SlotHeaderLayout.payloadSumFor(h, b.buffer, b.length));
+                return s;
+            }
+            try
+            {
+                if (s == DiskStatus.OK)
+                {
+                    b.sum.getAndAdd(SlotHeaderLayout.partSum(b.buffer, from, partLength));
+                }
+            }
+            finally
+            {
+                b.hashesLeft.decrementAndGet();
             }
             return s;
-        }
-
-        private UnsafeBuffer h()
-        {
-            return io.header();
         }
     }
 
@@ -276,7 +303,6 @@ final class DiskIoPool implements AutoCloseable
         b.headerMatches = false;
         b.expectedSum = 0;
         b.callerSum = write ? callerSum : 0;
-        b.wholeSum = false;
         b.sum.set(0);
         long wanted = partBytes == 0 || length <= partBytes ? 1 : (length + partBytes - 1) / partBytes;
         wanted = Math.min(wanted, idleTop);

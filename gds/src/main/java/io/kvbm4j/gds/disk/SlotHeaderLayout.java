@@ -203,9 +203,11 @@ public final class SlotHeaderLayout
         final int sumAt = version == FORMAT_VERSION ? HEADER_CHECKSUM_OFFSET :
             version == FORMAT_VERSION_2 ? HEADER_CHECKSUM_OFFSET_2 : -1;
         if (magic != MAGIC || sumAt < 0 || h.getInt(HEADER_BYTES_OFFSET, LE) != sumAt + 8 ||
-            h.getLong(sumAt, LE) != checksum(h.addressOffset(), sumAt))
+            h.getLong(sumAt, LE) != checksum(h.addressOffset(), sumAt) ||
+            (version == FORMAT_VERSION &&
+                ((h.getInt(FLAGS_OFFSET, LE) & ~WHOLE_PAYLOAD_SUM) != 0 || h.getInt(FLAGS_OFFSET + 4, LE) != 0)))
         {
-            return BROKEN;
+            return BROKEN; // a flag or reserved bit this version does not know is not guessed at
         }
         final long length = h.getLong(LENGTH_OFFSET, LE);
         return length >= 0 && length <= maxPayload ? VALID : BROKEN;

@@ -547,6 +547,36 @@ class DiskTierAsyncTest
     }
 
     @Test
+    void aPartReadThatThrowsFailsItsWholeSummedBlockAndPart0DoesNotWaitForItForever() throws Exception
+    {
+        final FaultySlotIoDouble.Faults faults = new FaultySlotIoDouble.Faults(3, 0, 0, 0);
+        try (DiskTier tier = DiskTier.open(config(8, 4), io -> new FaultySlotIoDouble(io, faults)))
+        {
+            Blocks.fill(buffers[1].newBuffer(), 1, MAX);
+            final Recorder r = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, tier.submitWrite(Blocks.idHi(1), Blocks.idLo(1), Blocks.SALT,
+                buffers[1].address(), MAX, SlotHeaderLayout.checksum(buffers[1].address(), MAX), 1));
+            drain(tier, r, 1);
+            assertEquals(DiskStatus.OK, r.writes[1]);
+            faults.throwOnPartRead = true; // parts 1-3 of the read throw; part 0 waits for them to hash the whole
+            final Recorder rr = new Recorder();
+            assertEquals(DiskStatus.SUBMITTED, submitReadUntilAccepted(tier, rr, 1, buffers[2]));
+            final long deadline = System.nanoTime() + 30_000_000_000L; // a liveness bound, not a speed claim
+            while (rr.completed < 1 && System.nanoTime() - deadline < 0)
+            {
+                if (tier.pollCompletions(rr, Integer.MAX_VALUE) == 0)
+                {
+                    Thread.yield();
+                }
+            }
+            assertEquals(1, rr.completed, "the read completed instead of hanging part 0");
+            assertEquals(DiskStatus.IO_ERROR, rr.reads[1], "a part that threw fails the block: a miss");
+            assertTrue(faults.injected.get() > 0);
+            assertEquals(0, tier.inFlight(), "every I/O thread is back");
+        }
+    }
+
+    @Test
     void partSumsOfAnyTilingAddUpToThePayloadChecksum()
     {
         final UnsafeBuffer b = buffers[0].newBuffer();

@@ -34,6 +34,8 @@ public final class FaultySlotIoDouble implements SlotIo
         /** When set, every I/O waits on it after announcing itself on {@link #started}. */
         public volatile CountDownLatch gate;
         public volatile CountDownLatch started = new CountDownLatch(0);
+        /** When set, a read of a part other than part 0 throws (a bug in a SlotIo), counted in {@link #injected}. */
+        public volatile boolean throwOnPartRead;
 
         public Faults(final long seed, final int errorPerMille, final int tearPerMille, final int flipPerMille)
         {
@@ -103,6 +105,11 @@ public final class FaultySlotIoDouble implements SlotIo
 
     private DiskStatus readFaulty(final long fileOffset, final long address, final long alignedLength, final boolean header)
     {
+        if (!header && faults.throwOnPartRead)
+        {
+            faults.injected.incrementAndGet();
+            throw new IllegalStateException("injected: a part read that throws");
+        }
         enter();
         final int r = faults.roll();
         if (r < faults.errorPerMille)

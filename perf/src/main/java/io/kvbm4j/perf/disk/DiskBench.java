@@ -72,6 +72,9 @@ import io.kvbm4j.tiers.host.HostSlotMemory;
  */
 public final class DiskBench
 {
+    /** Untimed run of each path before a cell's measured runs. */
+    private static final double WARMUP_SECONDS = 0.3;
+
     private static final com.sun.management.OperatingSystemMXBean OS =
         (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -495,9 +498,6 @@ public final class DiskBench
      * MiB/s and CPU/GiB of the tier's asynchronous path driven from this (the owner) thread with {@code qd}
      * blocks in flight on random ids. A write evicts the id and writes it again.
      */
-    /** Untimed run of each path before a cell's measured runs. */
-    private static final double WARMUP_SECONDS = 0.3;
-
     private static Run async(final DiskTier tier, final HostSlotMemory g2, final long block, final int qd, final int ids,
                              final boolean write, final double seconds, final long[] failures)
     {

@@ -399,7 +399,7 @@ public final class TransferEngine implements Agent
         {
             if (t.direction() == Transfer.OFFLOAD && hashable(src))
             {
-                // Taken from the bytes being written, so a copy that corrupts them is caught on the way back.
+                // Taken from the bytes being written; the copy is compared with them once it is made (afterCopy).
                 for (int i = 0; i < n; i++)
                 {
                     t.checksums[i] = PayloadChecksum.of(src.address(t.srcSlots[i]), bytes);
@@ -481,18 +481,14 @@ public final class TransferEngine implements Agent
 
     /**
      * The checksum is of the block's bytes in the contiguous layout: taken where a block lies in one piece
-     * of host memory (G2 always does; a device or layer-separate G1 does not).
+     * of host memory (G2 always does; a device or layer-separate G1 does not). Such a block can also be
+     * compared byte for byte with another.
      */
     private static boolean hashable(final SlotMemory memory)
     {
         return memory.hostAccessible() && memory.regions() == 1;
     }
 
-    /** A block there can be compared byte for byte with another (host memory, one contiguous piece). */
-    private static boolean hostReadable(final SlotMemory memory)
-    {
-        return hashable(memory);
-    }
 
     private void afterCopy(final Transfer t)
     {
@@ -513,7 +509,7 @@ public final class TransferEngine implements Agent
                     t.checksums[i] = PayloadChecksum.of(dst.address(t.dstSlots[i]), bytes);
                 }
             }
-            else if (t.direction() == Transfer.OFFLOAD && hostReadable(dst))
+            else if (t.direction() == Transfer.OFFLOAD && hashable(dst))
             {
                 // The checksum was taken from the source: check that the copy holds those very bytes, so a copy
                 // that went wrong never becomes the lower tier's truth (compared, not hashed: the source's
@@ -532,7 +528,7 @@ public final class TransferEngine implements Agent
             {
                 // Verify what actually landed: catches a bad source and a bad copy alike. A source verified just
                 // before (a read its tier checked) is compared with the copy instead: equal bytes, same checksum.
-                final boolean compare = hostReadable(src);
+                final boolean compare = hashable(src);
                 for (int i = 0; i < n; i++)
                 {
                     if (t.outcomes[i] == TransferOutcome.PENDING &&
