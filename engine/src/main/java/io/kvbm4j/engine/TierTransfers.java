@@ -177,24 +177,26 @@ final class TierTransfers
     /** Submits the staged offload batches (G1→G2, G2→G3: that one once the disk has room or it is full), if any. */
     void flushStaged()
     {
-        offloads.flush();
-        if (g3 != null)
-        {
-            g3.flush();
-        }
-        if (g4 != null)
-        {
-            g4.flush();
-        }
+        flushStaged(false);
     }
 
-    /** Submits every staged offload batch now, whatever it holds (settling, stopping). */
-    void flushAll()
+    /**
+     * Submits the staged offload batches; with {@code whateverTheyHold} the G2→G3 batch too however little it holds
+     * and whatever the disk's room (settling, stopping).
+     */
+    private void flushStaged(final boolean whateverTheyHold)
     {
         offloads.flush();
         if (g3 != null)
         {
-            g3.flushNow();
+            if (whateverTheyHold)
+            {
+                g3.flushNow();
+            }
+            else
+            {
+                g3.flush();
+            }
         }
         if (g4 != null)
         {
@@ -286,12 +288,12 @@ final class TierTransfers
      */
     boolean awaitSettled(final long timeout, final TimeUnit unit)
     {
-        flushAll();
+        flushStaged(true);
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (true)
         {
             drain();
-            flushAll(); // applying G1→G2 offloads stages G2→G3 writes
+            flushStaged(true); // applying G1→G2 offloads stages G2→G3 writes
             if (outstandingUnapplied() == 0)
             {
                 return true;
@@ -324,7 +326,7 @@ final class TierTransfers
             return stoppedCleanly; // a thread abandoned by the first stop may still write memory
         }
         ctx.stopped = true;
-        flushAll(); // the transfer thread cancels what it has not started
+        flushStaged(true); // the transfer thread cancels what it has not started
         final boolean ended = engine.stop(timeout, unit);
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (engine.peekCompleted() != null && System.nanoTime() - deadline < 0)

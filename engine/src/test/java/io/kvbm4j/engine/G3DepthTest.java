@@ -46,17 +46,6 @@ class G3DepthTest extends EngineFixture
         return config(g1, all);
     }
 
-    /** Chain {@code a} written down to G3, then pushed out of G2 (by {@code b}) and out of G1: only in G3. */
-    private static void onlyInG3(final DefaultKvBlockManager m, final BlockIds a, final BlockIds b, final long request)
-    {
-        G3TransfersTest.storeWithPayloads(m, a, request);
-        settle(m);
-        G3TransfersTest.storeWithPayloads(m, b, request + 1);
-        settle(m);
-        G3TransfersTest.evictG1(m);
-        settle(m);
-    }
-
     @Test
     void aG3OnboardKeepsQueueDepthReadsInFlightWhileTheServingThreadGoesOn() throws InterruptedException
     {
@@ -64,7 +53,7 @@ class G3DepthTest extends EngineFixture
         final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(16, 8, 32, "g3.queue-depth", "4"))
             .g3Io(io -> new FaultySlotIoDouble(io, faults)));
         final BlockIds a = chain(1, 8);
-        onlyInG3(m, a, chain(2, 8), 1);
+        G3TransfersTest.onlyInG3(m, a, chain(2, 8), 1);
         for (int i = 0; i < 8; i++)
         {
             assertTrue(m.pool(Tier.G3).lookup(a.hi(i), a.lo(i)) >= 0 && m.pool(Tier.G2).lookup(a.hi(i), a.lo(i)) < 0);
@@ -115,7 +104,7 @@ class G3DepthTest extends EngineFixture
         for (int round = 0; round < 4 || served == 0 && round < 16; round++)
         {
             final BlockIds a = chain(10 + round, 8);
-            onlyInG3(m, a, chain(100 + round, 8), 10 * round + 1);
+            G3TransfersTest.onlyInG3(m, a, chain(100 + round, 8), 10 * round + 1);
             final long before = m.counters().get(Counter.G3_ONBOARDED_BLOCKS);
             final int[] slots = new int[8];
             final Onboard onboard = new Onboard();
@@ -232,7 +221,7 @@ class G3DepthTest extends EngineFixture
         final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(16, 8, 32, "g3.queue-depth", "4"))
             .g3Io(io -> new FaultySlotIoDouble(io, faults)));
         final BlockIds a = chain(1, 8);
-        onlyInG3(m, a, chain(2, 8), 1);
+        G3TransfersTest.onlyInG3(m, a, chain(2, 8), 1);
         final CountDownLatch gate = new CountDownLatch(1);
         faults.started = new CountDownLatch(4);
         faults.gate = gate;

@@ -85,6 +85,17 @@ class G3TransfersTest extends EngineFixture
         releaseAll(m, slots, n);
     }
 
+    /** Chain {@code a} written down to G3, then pushed out of G2 (by {@code b}) and out of G1: only in G3. */
+    static void onlyInG3(final DefaultKvBlockManager m, final BlockIds a, final BlockIds b, final long request)
+    {
+        storeWithPayloads(m, a, request);
+        settle(m);
+        storeWithPayloads(m, b, request + 1);
+        settle(m);
+        evictG1(m);
+        settle(m);
+    }
+
     /** Fills G1 with throw-away allocations so every inactive block is evicted. */
     static void evictG1(final DefaultKvBlockManager m)
     {
@@ -97,11 +108,7 @@ class G3TransfersTest extends EngineFixture
     private static BlockIds onlyInG3(final DefaultKvBlockManager m)
     {
         final BlockIds a = chain(1, 4);
-        storeWithPayloads(m, a, 1);
-        settle(m);
-        storeWithPayloads(m, chain(2, 4), 2);
-        settle(m);
-        evictG1(m);
+        onlyInG3(m, a, chain(2, 4), 1);
         for (int i = 0; i < 4; i++)
         {
             assertTrue(m.pool(Tier.G1).lookup(a.hi(i), a.lo(i)) < 0, "not in G1");
@@ -438,15 +445,7 @@ class G3TransfersTest extends EngineFixture
     {
         final FaultInjectingCopier copier = new FaultInjectingCopier();
         final DefaultKvBlockManager m = openInvoked(Engines.builder(tiered(8, 4, 16)).copier(copier));
-        final BlockIds a = chain(1, 4);
-        storeWithPayloads(m, a, 1);
-        settle(m);
-        storeWithPayloads(m, chain(2, 4), 2); // pushes a out of G2
-        settle(m);
-        evictG1(m);
-        settle(m);
-        assertTrue(m.pool(Tier.G2).lookup(a.hi(0), a.lo(0)) < 0, "a is only in G3");
-        assertTrue(m.pool(Tier.G3).lookup(a.hi(0), a.lo(0)) >= 0);
+        final BlockIds a = onlyInG3(m);
         copier.corruptOnboard = true; // every G2→G1 copy flips a byte
         final long mismatches = m.counters().get(Counter.CHECKSUM_MISMATCHES);
         final int[] slots = new int[4];
